@@ -1,0 +1,14 @@
+namespace Tollgate.Metering.Ingest;
+
+/// <summary>Tuning of the ingest pipeline.</summary>
+public sealed record IngestOptions
+{
+    /// <summary>Requests waiting for the writer; past this, ingest answers 503 with Retry-After.</summary>
+    public int QueueCapacity { get; init; } = 1024;
+
+    /// <summary>Most events committed in one transaction (group commit).</summary>
+    public int MaxEventsPerCommit { get; init; } = 20_000;
+
+    /// <summary>Events read per step when a meter's rollups are rebuilt, between ingest commits.</summary>
+    public int RebuildChunk { get; init; } = 50_000;
+}

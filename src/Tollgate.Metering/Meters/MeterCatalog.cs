@@ -1,0 +1,58 @@
+using System.Collections.Frozen;
+
+namespace Tollgate.Metering.Meters;
+
+/// <summary>An immutable view of all meters, swapped whole when a meter changes.</summary>
+public sealed class MeterSnapshot
+{
+    private readonly FrozenDictionary<string, CompiledMeter[]> _byEventType;
+    private readonly FrozenDictionary<long, CompiledMeter> _byNumber;
+
+    public MeterSnapshot(long version, IReadOnlyList<Meter> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        Version = version;
+        All = all;
+        var live = all.Where(m => m.DeletedAt is null).Select(m => new CompiledMeter(m)).ToArray();
+        _byNumber = live.ToFrozenDictionary(m => m.Meter.Number);
+        _byEventType = live.GroupBy(m => m.Meter.EventType, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+    }
+
+    public long Version { get; }
+
+    /// <summary>Every meter, deleted ones included.</summary>
+    public IReadOnlyList<Meter> All { get; }
+
+    public IEnumerable<CompiledMeter> Live => _byNumber.Values;
+
+    /// <summary>Live meters that aggregate events of <paramref name="eventType"/>.</summary>
+    public ReadOnlySpan<CompiledMeter> ForEventType(string eventType) =>
+        _byEventType.TryGetValue(eventType, out var meters) ? meters : [];
+
+    public CompiledMeter? ByNumber(long number) => _byNumber.GetValueOrDefault(number);
+
+    /// <summary>Finds a live meter by id or slug.</summary>
+    public CompiledMeter? Find(string idOrSlug)
+    {
+        foreach (var meter in _byNumber.Values)
+        {
+            if (meter.Meter.Id == idOrSlug || meter.Meter.Slug == idOrSlug)
+            {
+                return meter;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Holds the current <see cref="MeterSnapshot"/>; readers never lock.</summary>
+public sealed class MeterCatalog
+{
+    private MeterSnapshot _current = new(0, []);
+
+    public MeterSnapshot Current => Volatile.Read(ref _current);
+
+    internal void Publish(IReadOnlyList<Meter> all) => Volatile.Write(ref _current, new MeterSnapshot(Current.Version + 1, all));
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Tollgate.Metering.Ingest;
+using Tollgate.Server.Hosting;
+
+namespace Tollgate.Server.Cli;
+
+/// <summary>The <c>tollgate</c> command line. Every option of <c>serve</c> also reads a <c>TOLLGATE_*</c> variable.</summary>
+internal static class TollgateCommand
+{
+    public static RootCommand Create()
+    {
+        var data = Option("--data", "TOLLGATE_DATA", "./data", "Directory of the embedded SQLite store; created on first start.");
+        var proxyListen = Option("--proxy-listen", "TOLLGATE_PROXY_LISTEN", "127.0.0.1:8000", "Address of the LLM/API proxy (host:port, :port for all interfaces).");
+        var adminListen = Option("--admin-listen", "TOLLGATE_ADMIN_LISTEN", "127.0.0.1:8001", "Address of the admin API (OpenMeter v1 metering API, /healthz).");
+        var consoleListen = Option("--console-listen", "TOLLGATE_CONSOLE_LISTEN", "127.0.0.1:8002", "Address of the web console.");
+        var adminToken = new Option<string?>("--admin-token")
+        {
+            Description = "Bearer token for the admin API and console; required when they listen beyond loopback. [env: TOLLGATE_ADMIN_TOKEN]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOLLGATE_ADMIN_TOKEN"),
+        };
+        var queueCapacity = new Option<int>("--ingest-queue")
+        {
+            Description = "Ingest requests that may wait for the writer before ingest answers 503. [env: TOLLGATE_INGEST_QUEUE]",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("TOLLGATE_INGEST_QUEUE"), System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : new IngestOptions().QueueCapacity,
+        };
+
+        var serve = new Command("serve", "Run Tollgate: proxy, admin API and console in one process on the embedded store.")
+        {
+            data, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
+        };
+        serve.SetAction(async (result, cancellationToken) =>
+        {
+            var options = new TollgateOptions
+            {
+                DataDirectory = result.GetValue(data)!,
+                ProxyListen = result.GetValue(proxyListen)!,
+                AdminListen = result.GetValue(adminListen)!,
+                ConsoleListen = result.GetValue(consoleListen)!,
+                AdminToken = string.IsNullOrEmpty(result.GetValue(adminToken)) ? null : result.GetValue(adminToken),
+                Ingest = new IngestOptions { QueueCapacity = result.GetValue(queueCapacity) },
+            };
+
+            WebApplication app;
+            try
+            {
+                app = TollgateHost.Build(options);
+            }
+            catch (ArgumentException exception)
+            {
+                await Console.Error.WriteLineAsync("tollgate: " + exception.Message);
+                return 2;
+            }
+
+            // The host handles SIGTERM and Ctrl-C itself: it stops accepting, lets the writer commit what was
+            // acknowledged, then closes the store.
+            await app.RunAsync();
+            return 0;
+        });
+
+        return new RootCommand("Tollgate: an AI gateway with metering and billing built in.") { serve };
+    }
+
+    private static Option<string> Option(string name, string variable, string fallback, string description) => new(name)
+    {
+        Description = $"{description} [env: {variable}]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : fallback,
+    };
+}

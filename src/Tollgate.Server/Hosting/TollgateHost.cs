@@ -1,0 +1,99 @@
+using System.Net;
+using Tollgate.Metering;
+using Tollgate.Store;
+
+namespace Tollgate.Server.Hosting;
+
+/// <summary>Builds the one Tollgate process: store, modules and the proxy, admin and console listeners.</summary>
+public static class TollgateHost
+{
+    /// <summary>
+    /// Opens the store (migrating it), wires the modules and binds the listeners. Nothing listens until the
+    /// returned app is started, and by then the store is ready, so <c>/healthz</c> answering means ready.
+    /// </summary>
+    public static WebApplication Build(TollgateOptions options, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var proxy = ListenerEndpoints.Parse(options.ProxyListen, "--proxy-listen");
+        var admin = ListenerEndpoints.Parse(options.AdminListen, "--admin-listen");
+        var console = ListenerEndpoints.Parse(options.ConsoleListen, "--console-listen");
+        if (options.AdminToken is null && (!IPAddress.IsLoopback(admin.Address) || !IPAddress.IsLoopback(console.Address)))
+        {
+            throw new ArgumentException("--admin-token (or TOLLGATE_ADMIN_TOKEN) is required when the admin API or console listens beyond loopback");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var endpoints = new ListenerEndpoints();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Bind(kestrel, proxy, Listener.Proxy, endpoints);
+            Bind(kestrel, admin, Listener.Admin, endpoints);
+            Bind(kestrel, console, Listener.Console, endpoints);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(endpoints);
+        services.AddSingleton(new StoreOptions { DataDirectory = options.DataDirectory });
+        services.AddSingleton<SqliteStore>();
+        services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions.Remove("traceId");
+        });
+        services.AddMetering(options.Ingest);
+        configure?.Invoke(services);
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<SqliteStore>().Migrate(MeteringModule.SqliteMigrations);
+        app.Lifetime.ApplicationStopped.Register(SqliteStore.CloseAll);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        if (options.AdminToken is { } token)
+        {
+            app.UseMiddleware<AdminTokenMiddleware>(token);
+        }
+
+        var adminApi = app.MapGroup(string.Empty).OnListener(Listener.Admin);
+        adminApi.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).WithName("health");
+        adminApi.MapMeteringApi();
+        adminApi.MapFallback(() => TypedResults.Problem(detail: "no such admin endpoint", statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
+
+        // Kong answers unmatched proxy traffic with this exact body; the gateway's routes arrive with the Gateway module.
+        app.MapFallback(() => TypedResults.Json(new KongMessage("no Route matched with those values"), HostJsonContext.Default.KongMessage, statusCode: StatusCodes.Status404NotFound))
+            .OnListener(Listener.Proxy);
+        app.MapFallback(() => TypedResults.Problem(detail: "the web console is not part of this build yet; use the admin API", statusCode: StatusCodes.Status404NotFound, title: "Not Found"))
+            .OnListener(Listener.Console);
+
+        return app;
+    }
+
+    private static void Bind(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IPEndPoint endpoint, Listener listener, ListenerEndpoints endpoints) =>
+        kestrel.Listen(endpoint, listen =>
+        {
+            listen.Use(next => connection =>
+            {
+                connection.Items[ListenerMatcherPolicy.ItemKey] = listener;
+                return next(connection);
+            });
+            endpoints.Add(listener, listen);
+        });
+}
+
+/// <summary>The body of <c>/healthz</c>.</summary>
+public sealed record Health(string Status);
+
+/// <summary>Kong's error body shape: <c>{"message": "..."}</c>.</summary>
+public sealed record KongMessage(string Message);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Health))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(KongMessage))]
+internal sealed partial class HostJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
