@@ -40,6 +40,9 @@ public sealed class EventIngestor
 
     internal ChannelReader<WriteRequest> Reader => _queue.Reader;
 
+    /// <summary>Requests waiting for the writer.</summary>
+    internal int Queued => _queue.Reader.Count;
+
     /// <summary>Queues validated events and returns once they are committed, or at once if they cannot be queued.</summary>
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<ParsedEvent> events)
     {

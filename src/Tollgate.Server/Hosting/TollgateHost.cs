@@ -25,6 +25,7 @@ public static class TollgateHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
 
         var endpoints = new ListenerEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -17,4 +17,7 @@ public sealed record TollgateOptions
     public string? AdminToken { get; init; }
 
     public IngestOptions Ingest { get; init; } = new();
+
+    /// <summary>Least severe log level written to the console.</summary>
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 }

@@ -48,6 +48,7 @@ public sealed class TollgateServer : IAsyncDisposable
             AdminListen = "127.0.0.1:0",
             ConsoleListen = "127.0.0.1:0",
             AdminToken = adminToken,
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             Ingest = ingest ?? new IngestOptions(),
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -76,7 +77,7 @@ public sealed class TollgateServer : IAsyncDisposable
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, string contentType = "application/json") =>
-        Admin.PostAsync(path, new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue(contentType)), TestContext.Current.CancellationToken);
+        Admin.PostAsync(path, new StringContent(json, Encoding.UTF8, MediaTypeHeaderValue.Parse(contentType)), TestContext.Current.CancellationToken);
 
     public Task<HttpResponseMessage> GetAsync(string path) => Admin.GetAsync(path, TestContext.Current.CancellationToken);
 
