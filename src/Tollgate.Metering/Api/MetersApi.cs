@@ -15,6 +15,15 @@ namespace Tollgate.Metering.Api;
 /// <summary><c>/api/v1/meters</c>: meter CRUD, queries (JSON and CSV), subjects and group-by values.</summary>
 public static class MetersApi
 {
+    private static readonly Dictionary<string, string> Hints = new(StringComparer.Ordinal)
+    {
+        ["aggregation"] = "must be one of SUM, COUNT, UNIQUE_COUNT, AVG, MIN, MAX, LATEST",
+        ["windowSize"] = "must be one of MINUTE, HOUR, DAY, MONTH",
+        ["from"] = "must be an RFC 3339 date-time",
+        ["to"] = "must be an RFC 3339 date-time",
+        ["eventFrom"] = "must be an RFC 3339 date-time",
+    };
+
     public static IEndpointRouteBuilder MapMetersApi(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
@@ -67,7 +76,7 @@ public static class MetersApi
 
     internal static async Task<Results<Created<MeterResponse>, ProblemHttpResult>> CreateAsync(HttpRequest request, MeterService meters, CancellationToken cancellationToken)
     {
-        var (draft, problem) = await Problems.ReadJsonAsync(request, MeteringJsonContext.Default.MeterDraft);
+        var (draft, problem) = await Problems.ReadJsonAsync(request, MeteringJsonContext.Default.MeterDraft, Hints);
         if (problem is not null)
         {
             return problem;
@@ -162,7 +171,7 @@ public static class MetersApi
 
     internal static async Task<IResult> QueryPostAsync(string meterIdOrSlug, HttpRequest request, MeterService meters, MeterQueryService queries, CancellationToken cancellationToken)
     {
-        var (body, problem) = await Problems.ReadJsonAsync(request, MeteringJsonContext.Default.MeterQueryRequest);
+        var (body, problem) = await Problems.ReadJsonAsync(request, MeteringJsonContext.Default.MeterQueryRequest, Hints);
         return problem ?? await RunQueryAsync(meterIdOrSlug, body!, request, meters, queries, cancellationToken);
     }
 

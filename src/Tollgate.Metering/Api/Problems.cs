@@ -24,8 +24,11 @@ public static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
 
-    /// <summary>Reads a JSON body; a malformed one becomes a 400 that names the JSON path.</summary>
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
+    /// <summary>
+    /// Reads a JSON body; a malformed one becomes a 400 that names the field (JSON path without <c>$.</c>), with
+    /// the hint given for that field when there is one.
+    /// </summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, IReadOnlyDictionary<string, string>? hints = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!request.HasJsonContentType())
@@ -41,13 +44,13 @@ public static class Problems
         }
         catch (JsonException exception)
         {
-            return (default, BadRequest(exception.Path ?? "$", "is not valid here: " + FirstLine(exception.Message)));
-        }
-    }
+            var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "$";
+            if (exception.LineNumber is { } line && exception.Path is null or "$")
+            {
+                return (default, BadRequest("$", $"the body is not valid JSON (line {line + 1}, byte {exception.BytePositionInLine + 1})"));
+            }
 
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
+            return (default, BadRequest(field, hints?.GetValueOrDefault(field) ?? "has the wrong type or format"));
+        }
     }
 }
