@@ -19,7 +19,7 @@ public sealed record EventValidationError(string Field, string Message);
 public static partial class CloudEventParser
 {
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? _minifyBuffer;
 
     /// <summary>Parses the request body's root; <paramref name="batch"/> says whether an array is expected, null allows either.</summary>
     public static EventValidationError? Parse(JsonElement root, bool? batch, DateTimeOffset now, List<ParsedEvent> events)
@@ -165,7 +165,7 @@ public static partial class CloudEventParser
 
     private static string Minify(JsonElement data)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        var buffer = _minifyBuffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer))
         {
