@@ -86,6 +86,7 @@ public sealed record MeterQueryRequest
     public List<string>? Subject { get; init; }
     public List<string>? FilterCustomerId { get; init; }
     public Dictionary<string, List<string>>? FilterGroupBy { get; init; }
+    public Dictionary<string, StringFilter>? AdvancedMeterGroupByFilters { get; init; }
     public List<string>? GroupBy { get; init; }
 }
 
@@ -121,6 +122,8 @@ public sealed record SubjectResponse(
 [JsonSerializable(typeof(IngestedEventPage))]
 [JsonSerializable(typeof(MeterQueryResponse))]
 [JsonSerializable(typeof(MeterQueryRequest))]
+[JsonSerializable(typeof(Dictionary<string, StringFilter>))]
+[JsonSerializable(typeof(StringFilter))]
 [JsonSerializable(typeof(SubjectResponse))]
 [JsonSerializable(typeof(List<SubjectResponse>))]
 [JsonSerializable(typeof(List<SubjectUpsert>))]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -166,6 +167,18 @@ public static class MetersApi
         }
 
         body = body with { FilterGroupBy = filters.Count > 0 ? filters : null };
+        if (NullIfEmpty(q["advancedMeterGroupByFilters"]) is { } advanced)
+        {
+            try
+            {
+                body = body with { AdvancedMeterGroupByFilters = JsonSerializer.Deserialize(advanced, MeteringJsonContext.Default.DictionaryStringStringFilter) };
+            }
+            catch (JsonException)
+            {
+                return Problems.BadRequest("advancedMeterGroupByFilters", "must be a JSON object of group-by keys to filters, such as {\"model\":{\"$in\":[\"gpt-4\"]}}");
+            }
+        }
+
         return await RunQueryAsync(meterIdOrSlug, body, request, meters, queries, cancellationToken);
     }
 
@@ -211,6 +224,7 @@ public static class MetersApi
             WindowTimeZone = zone!,
             Subjects = body.Subject,
             FilterGroupBy = body.FilterGroupBy?.ToDictionary(f => f.Key, f => (IReadOnlyList<string>)f.Value, StringComparer.Ordinal),
+            AdvancedGroupByFilters = body.AdvancedMeterGroupByFilters,
             GroupBy = body.GroupBy ?? [],
         };
 

@@ -9,6 +9,7 @@ public sealed record MeterQuery
     public TimeZoneInfo WindowTimeZone { get; init; } = TimeZoneInfo.Utc;
     public IReadOnlyList<string>? Subjects { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? FilterGroupBy { get; init; }
+    public IReadOnlyDictionary<string, StringFilter>? AdvancedGroupByFilters { get; init; }
     public IReadOnlyList<string> GroupBy { get; init; } = [];
 }
 

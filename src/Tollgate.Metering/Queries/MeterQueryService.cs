@@ -122,7 +122,7 @@ public sealed class MeterQueryService(IMeteringStore store)
     }
 
     /// <summary>Which stored group-by positions the answer keeps and which it filters on.</summary>
-    private sealed record Plan(bool BySubject, int[] Output, string[] OutputKeys, (int Position, HashSet<string> Values)[] Filters, int KeyCount)
+    private sealed record Plan(bool BySubject, int[] Output, string[] OutputKeys, (int Position, Func<string?, bool> Accepts)[] Filters, int KeyCount)
     {
         public static Plan Create(CompiledMeter meter, MeterQuery query)
         {
@@ -144,11 +144,24 @@ public sealed class MeterQueryService(IMeteringStore store)
                 }
             }
 
-            var filters = new List<(int, HashSet<string>)>();
+            var filters = new List<(int, Func<string?, bool>)>();
             foreach (var (key, values) in query.FilterGroupBy ?? new Dictionary<string, IReadOnlyList<string>>())
             {
                 var position = IndexOf(keys, key) ?? throw new MeterQueryException($"filterGroupBy[{key}]", $"\"{key}\" is not a group-by key of meter {meter.Meter.Slug}; it has {Describe(keys)}");
-                filters.Add((position, values.ToHashSet(StringComparer.Ordinal)));
+                var allowed = values.ToHashSet(StringComparer.Ordinal);
+                filters.Add((position, value => value is not null && allowed.Contains(value)));
+            }
+
+            foreach (var (key, filter) in query.AdvancedGroupByFilters ?? new Dictionary<string, StringFilter>())
+            {
+                var field = $"advancedMeterGroupByFilters.{key}";
+                var position = IndexOf(keys, key) ?? throw new MeterQueryException(field, $"\"{key}\" is not a group-by key of meter {meter.Meter.Slug}; it has {Describe(keys)}");
+                if (filter.Problem() is { } problem)
+                {
+                    throw new MeterQueryException(field, problem);
+                }
+
+                filters.Add((position, filter.Matches));
             }
 
             return new Plan(bySubject, [.. output.Select(o => o.Item1)], [.. output.Select(o => o.Item2)], [.. filters], keys.Count);
@@ -181,9 +194,9 @@ public sealed class MeterQueryService(IMeteringStore store)
             if (!_decoded.TryGetValue(groupKey, out var values))
             {
                 values = CompiledMeter.DecodeGroupKey(groupKey, plan.KeyCount);
-                foreach (var (position, allowed) in plan.Filters)
+                foreach (var (position, accepts) in plan.Filters)
                 {
-                    if (values[position] is not { } value || !allowed.Contains(value))
+                    if (!accepts(values[position]))
                     {
                         values = null;
                         break;

@@ -91,6 +91,28 @@ public sealed class MeterQueryTests
     }
 
     [Fact]
+    public async Task Advanced_group_by_filters_in_get_and_post()
+    {
+        await using var server = await SeededAsync();
+        Assert.Equal(
+            ["2024-01-01T00:00:00Z|2024-03-01T00:00:00Z|-|model=gpt-4o|100"],
+            await RowsAsync(server, "tokens_total", Query(("from", "2024-01-01T00:00:00Z"), ("to", "2024-03-01T00:00:00Z"), ("groupBy", "model"),
+                ("advancedMeterGroupByFilters", """{"model":{"$like":"gpt-4_"}}"""))));
+
+        using var response = await server.PostJsonAsync("/api/v1/meters/tokens_total/query", """
+            {"from":"2024-01-01T00:00:00Z","to":"2024-03-01T00:00:00Z","groupBy":["type"],
+             "advancedMeterGroupByFilters":{"model":{"$in":["gpt-4"]},"type":{"$ne":"output"}}}
+            """);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(["2024-01-01T00:00:00Z|2024-03-01T00:00:00Z|-|type=input|1017"], document.RootElement.GetProperty("data").EnumerateArray().Select(Row));
+
+        using var bad = await server.GetAsync("/api/v1/meters/tokens_total/query" + Query(("advancedMeterGroupByFilters", """{"model":{}}""")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("advancedMeterGroupByFilters.model: needs one operator such as $eq or $in", problem.RootElement.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Sub_minute_edges_are_exact()
     {
         await using var server = await SeededAsync();
