@@ -109,6 +109,9 @@ internal sealed partial class MeteringWriter(
             if (_group.Count > 0)
             {
                 CommitGroup();
+
+                // A rebuild advances between commits even while ingest never lets the queue run dry.
+                BuildStep();
             }
         }
     }
