@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Metering;
+using Tollgate.Metering.Api;
+using Tollgate.Metering.Events;
+using Tollgate.Metering.Ingest;
+using Tollgate.Metering.Meters;
+using Tollgate.Metering.Queries;
+using Tollgate.Metering.Storage;
+using Tollgate.Metering.Storage.Sqlite;
+using Tollgate.Store;
+
+namespace Tollgate.Bench;
+
+/// <summary>
+/// Where ingest time goes, measured in-process with the engine's own types: each stage alone on one thread
+/// (JSON parse and CloudEvents validation, meter extraction, the SQLite writer's inserts, rollup upserts and
+/// commits), then the whole pipeline without HTTP (parse, contribute, queue, group commit) from several tasks.
+/// </summary>
+internal static class BreakdownBenchmark
+{
+    public static async Task<int> RunAsync(int eventCount, int batchSize, bool keepData, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"# Tollgate ingest breakdown, in-process ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+        Console.WriteLine($"machine: {Machine.Describe()}");
+        Console.WriteLine($"engine: {Repository.Source()}");
+        Console.WriteLine($"{eventCount:N0} live events in batches of {batchSize}, one SUM meter grouped by model and type");
+        Console.WriteLine();
+
+        var generator = new EventBatches("bd", 0, 1000, seed: 7);
+        var batches = new List<byte[]>();
+        for (long first = 0; first < eventCount; first += batchSize)
+        {
+            batches.Add(generator.Next((int)Math.Min(batchSize, eventCount - first), first, _ => DateTime.UtcNow).ToArray());
+        }
+
+        var table = new Table("stage (one thread)", "µs per event", "events/s on one core", "note");
+        var draft = JsonSerializer.Deserialize(EventBatches.MeterJson, MeteringJsonContext.Default.MeterDraft)!;
+        var meter = new Meter
+        {
+            Number = 1,
+            Id = "01BENCH0000000000000000000",
+            Slug = draft.Slug!,
+            Name = draft.Name!,
+            Aggregation = draft.Aggregation!.Value,
+            EventType = draft.EventType!,
+            ValueProperty = draft.ValueProperty,
+            GroupBy = [.. draft.GroupBy!.OrderBy(g => g.Key, StringComparer.Ordinal)],
+            CreatedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
+            Ready = true,
+        };
+        var snapshot = new MeterSnapshot(1, [meter]);
+
+        // 1. Body to validated events: JsonDocument plus CloudEventParser, as the endpoint does. Two passes; the second is timed.
+        var documents = new List<JsonDocument>(batches.Count);
+        var parsed = new List<List<ParsedEvent>>(batches.Count);
+        TimeSpan parse = default;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+
+            documents.Clear();
+            parsed.Clear();
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var body in batches)
+            {
+                var document = JsonDocument.Parse(body);
+                var events = new List<ParsedEvent>(batchSize);
+                if (CloudEventParser.Parse(document.RootElement, true, DateTimeOffset.UtcNow, events) is { } error)
+                {
+                    throw new InvalidOperationException($"{error.Field}: {error.Message}");
+                }
+
+                documents.Add(document);
+                parsed.Add(events);
+            }
+
+            parse = stopwatch.Elapsed;
+        }
+
+        Add(table, "JSON parse + CloudEvents validation", parse, eventCount, "request threads, in parallel");
+
+        // 2. Meter extraction (value, group key) on the request thread.
+        var contributions = new List<MeterContribution[][]>(parsed.Count);
+        TimeSpan contribute = default;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            contributions.Clear();
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var events in parsed)
+            {
+                var perEvent = new MeterContribution[events.Count][];
+                for (var i = 0; i < events.Count; i++)
+                {
+                    perEvent[i] = EventIngestor.Contribute(snapshot, events[i].Record, events[i].Data);
+                }
+
+                contributions.Add(perEvent);
+            }
+
+            contribute = stopwatch.Elapsed;
+        }
+
+        Add(table, "meter extraction (Contribute)", contribute, eventCount, "request threads, in parallel");
+
+        // 3. The single writer: what one group commit costs, split into its statements, at two group sizes, and
+        // (what-if, not what the server does) with the raw events alone, to show the floor without rollups.
+        foreach (var (group, rollups) in ((int, bool)[])[(batchSize, true), (20 * batchSize, true), (20 * batchSize, false)])
+        {
+            var directory = Repository.NewDataDirectory("breakdown");
+            try
+            {
+                var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+                store.Migrate(MeteringModule.SqliteMigrations);
+                using var session = new SqliteMeteringStore(store).OpenWriteSession();
+                session.Begin();
+                session.InsertMeter(meter);
+                session.Commit();
+
+                var records = parsed.SelectMany(p => p.Select(e => e.Record)).ToArray();
+                var flat = contributions.SelectMany(c => c).ToArray();
+                var deltas = new Dictionary<RollupKey, AggregateState>();
+                TimeSpan insert = default, merge = default, commit = default, accumulate = default;
+                long upserts = 0, commits = 0;
+                var clock = new Stopwatch();
+                for (var start = 0; start < records.Length; start += group)
+                {
+                    var end = Math.Min(records.Length, start + group);
+                    clock.Restart();
+                    session.Begin();
+                    var now = DateTime.UtcNow.Ticks;
+                    for (var i = start; i < end; i++)
+                    {
+                        session.InsertEvent(records[i], now);
+                    }
+
+                    insert += clock.Elapsed;
+                    clock.Restart();
+                    for (var i = start; i < end && rollups; i++)
+                    {
+                        foreach (var c in flat[i])
+                        {
+                            foreach (var level in Rollups.Stored)
+                            {
+                                var key = new RollupKey(c.MeterNumber, level, c.Subject, Rollups.BucketStart(level, c.TimeTicks), c.GroupKey);
+                                ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(deltas, key, out _);
+                                state.Add(c.Value, c.TimeTicks);
+                            }
+                        }
+                    }
+
+                    accumulate += clock.Elapsed;
+                    clock.Restart();
+                    foreach (var (key, delta) in deltas)
+                    {
+                        session.MergeRollup(key, delta);
+                    }
+
+                    upserts += deltas.Count;
+                    deltas.Clear();
+                    merge += clock.Elapsed;
+                    clock.Restart();
+                    session.Commit();
+                    commit += clock.Elapsed;
+                    commits++;
+                }
+
+                var label = $"commits of {group:N0} events{(rollups ? string.Empty : ", WITHOUT rollups (what-if)")}";
+                Add(table, $"writer: INSERT events ({label})", insert, records.Length, "single writer thread");
+                if (rollups)
+                {
+                    Add(table, $"writer: rollup deltas in memory ({label})", accumulate, records.Length, "single writer thread");
+                    Add(table, $"writer: rollup upserts ({label})", merge, records.Length, $"{upserts / (double)records.Length:0.00} upserts per event");
+                }
+
+                Add(table, $"writer: COMMIT, synchronous=FULL ({label})", commit, records.Length, $"{commit.TotalMilliseconds / commits:0.00} ms per commit");
+                Add(table, $"writer total ({label})", insert + accumulate + merge + commit, records.Length, "the serial part of ingest");
+                SqliteStore.CloseAll();
+            }
+            finally
+            {
+                if (!keepData)
+                {
+                    Repository.DeleteDirectory(directory);
+                }
+            }
+        }
+
+        foreach (var document in documents)
+        {
+            document.Dispose();
+        }
+
+        Console.WriteLine(table);
+
+        // 4. The pipeline without HTTP: the module as the server wires it, fed from concurrent tasks.
+        var pipeline = new Table("pipeline without HTTP", "events/s", "p50 ms", "p99 ms");
+        foreach (var tasks in (int[])[8, 32])
+        {
+            var (rate, p50, p99) = await PipelineAsync(eventCount, batchSize, tasks, keepData, cancellationToken);
+            pipeline.Add($"{tasks} concurrent callers: parse, contribute, queue, group commit", Stats.Count(rate), Stats.Ms(p50), Stats.Ms(p99));
+        }
+
+        Console.WriteLine(pipeline);
+        return 0;
+    }
+
+    private static async Task<(double Rate, double P50, double P99)> PipelineAsync(int eventCount, int batchSize, int callers, bool keepData, CancellationToken cancellationToken)
+    {
+        var directory = Repository.NewDataDirectory("pipeline");
+        try
+        {
+            await using var module = await InProcessIngest.StartAsync(directory, new IngestOptions(), cancellationToken);
+            await module.EnsureMeterAsync(cancellationToken);
+            var (latencies, elapsed) = await module.IngestAsync(eventCount, batchSize, callers, "pl", _ => DateTime.UtcNow, null, cancellationToken);
+            return (eventCount / elapsed.TotalSeconds, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99));
+        }
+        finally
+        {
+            if (!keepData)
+            {
+                Repository.DeleteDirectory(directory);
+            }
+        }
+    }
+
+    private static void Add(Table table, string stage, TimeSpan elapsed, long events, string note) => table.Add(
+        stage,
+        (elapsed.TotalMicroseconds / events).ToString("0.00", CultureInfo.InvariantCulture),
+        Stats.Count(events / elapsed.TotalSeconds),
+        note);
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using Tollgate.Bench;
+
+var serverDll = new Option<string?>("--server") { Description = "Benchmark this tollgate.dll instead of artifacts/tollgate/tollgate.dll (published first when stale)." };
+var noBuild = new Option<bool>("--no-build") { Description = "Use artifacts/tollgate/tollgate.dll as it is, even if sources are newer." };
+var keepData = new Option<bool>("--keep-data") { Description = "Keep the temporary data directories (under the system temp directory, tollgate-bench/)." };
+var perfMap = new Option<bool>("--perf-map") { Description = "Start the server with DOTNET_PerfMapEnabled=1 (and W^X off) so `perf record -p PID` can name JIT-compiled frames." };
+
+ServerSettings Server(ParseResult result) => new()
+{
+    Dll = result.GetValue(serverDll),
+    Build = !result.GetValue(noBuild),
+    KeepData = result.GetValue(keepData),
+    Environment = result.GetValue(perfMap) ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [],
+};
+
+var connections = new Option<string>("--connections") { Description = "Comma-separated concurrent connection counts to try.", DefaultValueFactory = _ => "8,32,64" };
+var batch = new Option<int>("--batch") { Description = "Events per request.", DefaultValueFactory = _ => 100 };
+var warmup = new Option<int>("--warmup") { Description = "Seconds of load before the measured window.", DefaultValueFactory = _ => 5 };
+var duration = new Option<int>("--duration") { Description = "Seconds of the measured window (at most 120).", DefaultValueFactory = _ => 20 };
+var repeat = new Option<int>("--repeat") { Description = "Runs of each connection count (machines are noisy; report the better).", DefaultValueFactory = _ => 2 };
+var ingest = new Command("ingest", "Durable ingest throughput over HTTP: batches of CloudEvents from N connections against a fresh server; only 204s count.")
+{
+    connections, batch, warmup, duration, repeat, serverDll, noBuild, keepData, perfMap,
+};
+ingest.SetAction((result, cancellationToken) => IngestBenchmark.RunAsync(new IngestSettings
+{
+    Connections = [.. result.GetValue(connections)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Math.Clamp(int.Parse(c, CultureInfo.InvariantCulture), 1, 512))],
+    BatchSize = Math.Clamp(result.GetValue(batch), 1, 10_000),
+    Warmup = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(warmup), 0, 60)),
+    Duration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(duration), 1, 120)),
+    Repeat = Math.Clamp(result.GetValue(repeat), 1, 5),
+    Server = Server(result),
+}, cancellationToken));
+
+var sizes = new Option<string>("--sizes") { Description = "Comma-separated store sizes in events, ascending; the store grows from one to the next.", DefaultValueFactory = _ => "1000000,10000000" };
+var queries = new Option<int>("--queries") { Description = "Queries per round and shape (after 50 warm-up queries).", DefaultValueFactory = _ => 500 };
+var rounds = new Option<int>("--rounds") { Description = "Measuring rounds at each size (report the better).", DefaultValueFactory = _ => 2 };
+var seedConnections = new Option<int>("--seed-connections") { Description = "Connections used to seed the store.", DefaultValueFactory = _ => 16 };
+var seedBatch = new Option<int>("--seed-batch") { Description = "Events per seeding request.", DefaultValueFactory = _ => 1000 };
+var noRestart = new Option<bool>("--no-restart") { Description = "With --seed http: query the server that did the seeding instead of restarting it first." };
+var seed = new Option<string>("--seed")
+{
+    Description = "How to grow the store: `http` (the server's ingest API, the real path), `writer` (in-process through the engine's writer, no HTTP) or `bulk` (the engine's parser, meter and write-session statements, rollups summed per 200,000 events, synchronous=OFF; fastest).",
+    DefaultValueFactory = _ => "bulk",
+};
+seed.AcceptOnlyFromAmong("http", "writer", "bulk");
+var query = new Command("query", "Meter query latency (one subject's month grouped by two keys, over HTTP) at growing store sizes.")
+{
+    sizes, queries, rounds, seed, seedConnections, seedBatch, noRestart, serverDll, noBuild, keepData, perfMap,
+};
+query.SetAction((result, cancellationToken) => QueryBenchmark.RunAsync(new QuerySettings
+{
+    Sizes = [.. result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => Math.Clamp(long.Parse(s, CultureInfo.InvariantCulture), 1_000, 50_000_000)).Order()],
+    Queries = Math.Clamp(result.GetValue(queries), 10, 100_000),
+    Rounds = Math.Clamp(result.GetValue(rounds), 1, 5),
+    SeedConnections = Math.Clamp(result.GetValue(seedConnections), 1, 256),
+    SeedBatch = Math.Clamp(result.GetValue(seedBatch), 1, 10_000),
+    Restart = !result.GetValue(noRestart),
+    Seed = result.GetValue(seed)!,
+    Server = Server(result),
+}, cancellationToken));
+
+var events = new Option<int>("--events") { Description = "Events pushed through each in-process stage.", DefaultValueFactory = _ => 200_000 };
+var breakdown = new Command("breakdown", "In-process cost of each ingest stage (parse, meter extraction, SQLite writer) and of the pipeline without HTTP.")
+{
+    events, batch, keepData,
+};
+breakdown.SetAction((result, cancellationToken) => BreakdownBenchmark.RunAsync(
+    Math.Clamp(result.GetValue(events), 10_000, 5_000_000), Math.Clamp(result.GetValue(batch), 1, 10_000), result.GetValue(keepData), cancellationToken));
+
+var root = new RootCommand("Tollgate benchmarks: ingest throughput and meter query latency against the real server over loopback HTTP.")
+{
+    ingest, query, breakdown,
+};
+return await root.Parse(args).InvokeAsync();
