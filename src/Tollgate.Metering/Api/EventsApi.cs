@@ -28,19 +28,17 @@ public static class EventsApi
     internal static async Task<Results<NoContent, ProblemHttpResult>> IngestAsync(HttpRequest request, EventIngestor ingestor, TimeProvider time)
     {
         var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-        bool? batch = mediaType switch
+        bool? batch;
+        switch (mediaType)
         {
-            "application/cloudevents+json" => false,
-            "application/cloudevents-batch+json" => true,
-            "application/json" => null,
-            _ => false,
-        };
-        if (mediaType is not ("application/cloudevents+json" or "application/cloudevents-batch+json" or "application/json"))
-        {
-            return TypedResults.Problem(
-                detail: $"Content-Type must be application/cloudevents+json, application/cloudevents-batch+json or application/json, got \"{request.ContentType}\"",
-                statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "Unsupported Media Type");
+            case "application/cloudevents+json": batch = false; break;
+            case "application/cloudevents-batch+json": batch = true; break;
+            case "application/json": batch = null; break;
+            default:
+                return TypedResults.Problem(
+                    detail: $"Content-Type must be application/cloudevents+json, application/cloudevents-batch+json or application/json, got \"{request.ContentType}\"",
+                    statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    title: "Unsupported Media Type");
         }
 
         JsonDocument document;
