@@ -11,4 +11,7 @@ public sealed record IngestOptions
 
     /// <summary>Events read per step when a meter's rollups are rebuilt, between ingest commits.</summary>
     public int RebuildChunk { get; init; } = 50_000;
+
+    /// <summary>How long after an hour ends its minute rollups are compacted into an hour row (and days likewise).</summary>
+    public TimeSpan CompactionDelay { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -10,7 +10,9 @@ namespace Tollgate.Metering.Ingest;
 /// <summary>
 /// The one writer of the metering store. It drains queued requests into group commits — raw events and the
 /// rollups they change in one transaction — and only then completes the requests, so an acknowledgement
-/// means the events are on disk. Meter changes and rollup rebuilds run here too, ordered with ingest.
+/// means the events are on disk. Meter changes, rollup rebuilds and compaction run here too, ordered with
+/// ingest. Live events write only their minute rollup; once an hour (or day) has closed, one compaction step
+/// folds its minutes (or hours) into a coarse row and moves <see cref="RollupCoverage"/> past it.
 /// </summary>
 internal sealed partial class MeteringWriter(
     IMeteringStore store,
@@ -26,11 +28,13 @@ internal sealed partial class MeteringWriter(
     private IMeteringWriteSession? _session;
     private Task? _loop;
     private volatile TaskCompletionSource? _paused;
+    private RollupCoverage _coverage;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         catalog.Publish(await store.LoadMetersAsync(cancellationToken));
         _session = store.OpenWriteSession();
+        _coverage = LoadCoverage();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -73,12 +77,12 @@ internal sealed partial class MeteringWriter(
                     return;
                 }
 
-                if (BuildStep())
+                if (BuildStep() || CompactStep())
                 {
                     continue;
                 }
 
-                if (!await reader.WaitToReadAsync())
+                if (!await WaitForWorkAsync(reader))
                 {
                     return;
                 }
@@ -110,8 +114,9 @@ internal sealed partial class MeteringWriter(
             {
                 CommitGroup();
 
-                // A rebuild advances between commits even while ingest never lets the queue run dry.
+                // Rebuilds and compaction advance between commits even while ingest never lets the queue run dry.
                 BuildStep();
+                CompactStep();
             }
         }
     }
@@ -242,6 +247,130 @@ internal sealed partial class MeteringWriter(
         return true;
     }
 
+    /// <summary>Waits for queued work, or until the next hour is due for compaction; false once ingest has completed.</summary>
+    private async Task<bool> WaitForWorkAsync(System.Threading.Channels.ChannelReader<WriteRequest> reader)
+    {
+        var wait = reader.WaitToReadAsync().AsTask();
+        var due = TimeSpan.FromTicks(_coverage.HoursBefore + TimeSpan.TicksPerHour + options.CompactionDelay.Ticks - time.GetUtcNow().UtcTicks);
+        if (due > TimeSpan.Zero)
+        {
+            using var stop = new CancellationTokenSource();
+            await Task.WhenAny(wait, Task.Delay(due, time, stop.Token));
+            await stop.CancelAsync();
+            if (!wait.IsCompleted)
+            {
+                return true;
+            }
+        }
+
+        return await wait;
+    }
+
+    /// <summary>Reads the stored coverage, or sets it on first start: coarse rows are complete up to now.</summary>
+    private RollupCoverage LoadCoverage()
+    {
+        var session = _session!;
+        try
+        {
+            session.Begin();
+            if (session.ReadCoverage() is not { } coverage)
+            {
+                // Rows written before coverage was kept exist at every level, so the coarse levels count as
+                // complete through the last such row; from there on, live traffic writes minutes only.
+                var now = time.GetUtcNow().UtcTicks;
+                var hours = Rollups.BucketStart(RollupLevel.Hour, now);
+                var days = Rollups.BucketStart(RollupLevel.Day, now);
+                foreach (var meter in catalog.Current.All)
+                {
+                    if (session.FindBucket(meter.Number, RollupLevel.Hour, long.MinValue, last: true) is { } hour)
+                    {
+                        hours = Math.Max(hours, hour + TimeSpan.TicksPerHour);
+                    }
+
+                    if (session.FindBucket(meter.Number, RollupLevel.Day, long.MinValue, last: true) is { } day)
+                    {
+                        days = Math.Max(days, day + TimeSpan.TicksPerDay);
+                    }
+                }
+
+                coverage = new RollupCoverage(hours, days);
+                session.SaveCoverage(coverage);
+            }
+
+            session.Commit();
+            return coverage;
+        }
+        catch
+        {
+            session.Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Folds the first closed, uncompacted hour's minute rows into hour rows (or, once a day's hours are all
+    /// compacted, its hour rows into day rows) and moves the coverage past it. Empty stretches are skipped.
+    /// </summary>
+    private bool CompactStep()
+    {
+        var hoursDue = Rollups.BucketStart(RollupLevel.Hour, time.GetUtcNow().UtcTicks - options.CompactionDelay.Ticks);
+        var daysDue = Rollups.BucketStart(RollupLevel.Day, _coverage.HoursBefore);
+        var (level, from, due) = _coverage.HoursBefore < hoursDue ? (RollupLevel.Hour, _coverage.HoursBefore, hoursDue)
+            : _coverage.DaysBefore < daysDue ? (RollupLevel.Day, _coverage.DaysBefore, daysDue)
+            : (RollupLevel.Raw, 0L, 0L);
+        if (level == RollupLevel.Raw)
+        {
+            return false;
+        }
+
+        var source = level == RollupLevel.Hour ? RollupLevel.Minute : RollupLevel.Hour;
+        var width = Rollups.Width(level);
+        var session = _session!;
+        try
+        {
+            session.Begin();
+            var meters = catalog.Current.All;
+            long? first = null;
+            foreach (var meter in meters)
+            {
+                if (session.FindBucket(meter.Number, source, from, last: false) is { } bucket && bucket < (first ?? long.MaxValue))
+                {
+                    first = bucket;
+                }
+            }
+
+            var through = due;
+            if (first < due)
+            {
+                var bucket = Rollups.BucketStart(level, first.Value);
+                foreach (var meter in meters)
+                {
+                    foreach (var row in session.ReadRollups(meter.Number, source, bucket, bucket + width))
+                    {
+                        var key = new RollupKey(meter.Number, level, row.Subject, bucket, row.GroupKey);
+                        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_deltas, key, out _).Merge(row.State);
+                    }
+                }
+
+                FlushDeltas(session);
+                through = bucket + width;
+            }
+
+            var coverage = level == RollupLevel.Hour ? _coverage with { HoursBefore = through } : _coverage with { DaysBefore = through };
+            session.SaveCoverage(coverage);
+            session.Commit();
+            _coverage = coverage;
+            return true;
+        }
+        catch (Exception exception)
+        {
+            session.Rollback();
+            _deltas.Clear();
+            LogCompactionFailed(logger, exception, level, from);
+            return false;
+        }
+    }
+
     private void Accumulate(CompiledMeter meter, in MeterContribution contribution)
     {
         if (meter.Meter.Aggregation == MeterAggregation.UniqueCount)
@@ -252,6 +381,11 @@ internal sealed partial class MeteringWriter(
 
         foreach (var level in Rollups.Stored)
         {
+            if (!_coverage.Writes(level, contribution.TimeTicks))
+            {
+                continue;
+            }
+
             var key = new RollupKey(contribution.MeterNumber, level, contribution.Subject, Rollups.BucketStart(level, contribution.TimeTicks), contribution.GroupKey);
             ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_deltas, key, out _);
             state.Add(contribution.Value, contribution.TimeTicks);
@@ -284,6 +418,9 @@ internal sealed partial class MeteringWriter(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "A metering commit failed; {Requests} ingest requests were refused and nothing of them was stored")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int requests);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Compacting the {Level} rollups from {From} failed; it is retried after the next commit")]
+    private static partial void LogCompactionFailed(ILogger logger, Exception exception, RollupLevel level, long from);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Meter {Slug} is current: its rollups cover every event through seq {Seq}")]
     private static partial void LogMeterReady(ILogger logger, string slug, long seq);

@@ -48,10 +48,13 @@ public sealed class MeterQueryService(IMeteringStore store)
 
         var windows = Windows(query, from.Value, to.Value);
         var segments = new List<QuerySegment>();
+
+        // Read before the rows: coverage only grows, and the rows read after it are at least as recent.
+        var coverage = await store.ReadCoverageAsync(cancellationToken);
         foreach (var (start, end) in windows)
         {
             // Windows keep their calendar bounds in the answer; only the part inside [from, to) is read.
-            SegmentPlanner.Plan(Math.Max(start, from.Value), Math.Min(end, to.Value), segments);
+            SegmentPlanner.Plan(Math.Max(start, from.Value), Math.Min(end, to.Value), coverage, segments);
         }
 
         var starts = windows.Select(w => Math.Max(w.Start, from.Value)).ToArray();

@@ -22,6 +22,9 @@ public interface IMeteringStore
     /// <summary>Rollup rows of one meter at one level with bucket starts in <c>[start, end)</c>.</summary>
     Task<IReadOnlyList<RollupRow>> ReadRollupsAsync(long meterNumber, RollupLevel level, long start, long end, IReadOnlyList<string>? subjects, CancellationToken cancellationToken);
 
+    /// <summary>Which coarse rollups are complete; read before the rows a query plans with it.</summary>
+    Task<RollupCoverage> ReadCoverageAsync(CancellationToken cancellationToken);
+
     /// <summary>Distinct-value rows of a UNIQUE_COUNT meter with minute buckets in <c>[start, end)</c>.</summary>
     Task<IReadOnlyList<DistinctValueRow>> ReadDistinctValuesAsync(long meterNumber, long start, long end, IReadOnlyList<string>? subjects, CancellationToken cancellationToken);
 
@@ -75,6 +78,17 @@ public interface IMeteringWriteSession : IDisposable
     void ClearRollups(long meterNumber);
 
     void SetBuildProgress(long meterNumber, long builtThroughSeq, bool ready);
+
+    /// <summary>The stored coverage, or null before the writer first set it.</summary>
+    RollupCoverage? ReadCoverage();
+
+    void SaveCoverage(RollupCoverage coverage);
+
+    /// <summary>Rollup rows of one meter at one level with bucket starts in <c>[start, end)</c>.</summary>
+    IReadOnlyList<RollupRow> ReadRollups(long meterNumber, RollupLevel level, long start, long end);
+
+    /// <summary>The earliest (or, with <paramref name="last"/>, latest) bucket of a meter's rows at a level from <paramref name="from"/> on.</summary>
+    long? FindBucket(long meterNumber, RollupLevel level, long from, bool last);
 
     long NextMeterNumber();
 

@@ -6,16 +6,20 @@ public sealed class SegmentPlannerTests
 {
     private static long T(string iso) => DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
 
-    private static List<QuerySegment> Plan(params (string From, string To)[] windows)
+    private static readonly RollupCoverage Complete = new(long.MaxValue, long.MaxValue);
+
+    private static List<QuerySegment> Plan(RollupCoverage coverage, params (string From, string To)[] windows)
     {
         var segments = new List<QuerySegment>();
         foreach (var (from, to) in windows)
         {
-            SegmentPlanner.Plan(T(from), T(to), segments);
+            SegmentPlanner.Plan(T(from), T(to), coverage, segments);
         }
 
         return segments;
     }
+
+    private static List<QuerySegment> Plan(params (string From, string To)[] windows) => Plan(Complete, windows);
 
     [Fact]
     public void A_utc_month_is_one_daily_read()
@@ -60,5 +64,38 @@ public sealed class SegmentPlannerTests
                 new QuerySegment(RollupLevel.Minute, T("2024-01-03T18:00:00Z"), T("2024-01-03T18:30:00Z")),
             ],
             segments);
+    }
+
+    [Fact]
+    public void The_open_day_and_hour_are_read_as_minutes_until_compacted()
+    {
+        // Compacted: hours before 10:00 on the 3rd, days before the 3rd.
+        var coverage = new RollupCoverage(T("2024-01-03T10:00:00Z"), T("2024-01-03T00:00:00Z"));
+        Assert.Equal(
+            [
+                new QuerySegment(RollupLevel.Day, T("2024-01-01T00:00:00Z"), T("2024-01-03T00:00:00Z")),
+                new QuerySegment(RollupLevel.Hour, T("2024-01-03T00:00:00Z"), T("2024-01-03T10:00:00Z")),
+                new QuerySegment(RollupLevel.Minute, T("2024-01-03T10:00:00Z"), T("2024-01-03T12:00:00Z")),
+            ],
+            Plan(coverage, ("2024-01-01T00:00:00Z", "2024-01-03T12:00:00Z")));
+    }
+
+    [Fact]
+    public void Nothing_compacted_reads_minutes_only()
+    {
+        Assert.Equal([new QuerySegment(RollupLevel.Minute, T("2024-01-01T00:00:00Z"), T("2024-01-03T00:00:00Z"))],
+            Plan(RollupCoverage.None, ("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z")));
+    }
+
+    [Theory]
+    [InlineData("2024-01-03T09:59:59Z", true, false)]
+    [InlineData("2024-01-03T10:00:00Z", false, false)]
+    [InlineData("2024-01-02T23:59:59Z", true, true)]
+    public void Ingest_writes_coarse_rows_only_where_they_are_already_compacted(string time, bool hour, bool day)
+    {
+        var coverage = new RollupCoverage(T("2024-01-03T10:00:00Z"), T("2024-01-03T00:00:00Z"));
+        Assert.True(coverage.Writes(RollupLevel.Minute, T(time)));
+        Assert.Equal(hour, coverage.Writes(RollupLevel.Hour, T(time)));
+        Assert.Equal(day, coverage.Writes(RollupLevel.Day, T(time)));
     }
 }

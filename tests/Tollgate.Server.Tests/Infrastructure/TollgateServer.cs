@@ -37,7 +37,7 @@ public sealed class TollgateServer : IAsyncDisposable
     /// <summary>A client for the admin listener.</summary>
     public HttpClient Admin { get; }
 
-    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null)
+    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
@@ -50,6 +50,12 @@ public sealed class TollgateServer : IAsyncDisposable
             AdminToken = adminToken,
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             Ingest = ingest ?? new IngestOptions(),
+        }, services =>
+        {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TollgateServer(app, dataDirectory, owns);
@@ -63,10 +69,10 @@ public sealed class TollgateServer : IAsyncDisposable
     }
 
     /// <summary>Stops gracefully and starts a new server over the same data directory.</summary>
-    public async Task<TollgateServer> RestartAsync()
+    public async Task<TollgateServer> RestartAsync(TimeProvider? time = null)
     {
         await StopAsync();
-        return await StartAsync(DataDirectory);
+        return await StartAsync(DataDirectory, time: time);
     }
 
     public async Task StopAsync()

@@ -92,5 +92,12 @@ internal static class SqliteMeteringMigrations
             );
             CREATE UNIQUE INDEX subjects_live_key ON subjects (key) WHERE deleted_at IS NULL;
             """),
+        new("metering", 2, "rollup coverage: hours and days compacted from minutes", """
+            CREATE TABLE rollup_coverage (
+                id           INTEGER PRIMARY KEY CHECK (id = 1),
+                hours_before INTEGER NOT NULL,
+                days_before  INTEGER NOT NULL
+            );
+            """),
     ];
 }

@@ -129,6 +129,18 @@ internal sealed class SqliteMeteringStore(SqliteStore store) : IMeteringStore
         command.Parameters.AddWithValue("$level", (int)level);
         command.Parameters.AddWithValue("$from", from);
         command.Parameters.AddWithValue("$to", to);
+        return Task.FromResult<IReadOnlyList<RollupRow>>(ReadRollupRows(command));
+    }
+
+    public Task<RollupCoverage> ReadCoverageAsync(CancellationToken cancellationToken)
+    {
+        using var connection = store.OpenConnection();
+        return Task.FromResult(ReadCoverage(connection, null) ?? RollupCoverage.None);
+    }
+
+    /// <summary>Rows selected as <c>subject, bucket_start, group_key, count, sum, min, max, latest_time, latest_value</c>.</summary>
+    internal static List<RollupRow> ReadRollupRows(SqliteCommand command)
+    {
         var rows = new List<RollupRow>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -145,7 +157,16 @@ internal sealed class SqliteMeteringStore(SqliteStore store) : IMeteringStore
             rows.Add(new RollupRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), state));
         }
 
-        return Task.FromResult<IReadOnlyList<RollupRow>>(rows);
+        return rows;
+    }
+
+    internal static RollupCoverage? ReadCoverage(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT hours_before, days_before FROM rollup_coverage";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new RollupCoverage(reader.GetInt64(0), reader.GetInt64(1)) : null;
     }
 
     public Task<IReadOnlyList<DistinctValueRow>> ReadDistinctValuesAsync(long meterNumber, long from, long to, IReadOnlyList<string>? subjects, CancellationToken cancellationToken)
@@ -223,17 +244,24 @@ internal sealed class SqliteMeteringStore(SqliteStore store) : IMeteringStore
         using var connection = store.OpenConnection();
         using var command = connection.CreateCommand();
 
-        // Minute buckets answer exact ranges; without a range the daily rollups are enough and far fewer.
-        var level = from is null && to is null ? RollupLevel.Day : RollupLevel.Minute;
+        // Minute buckets answer exact ranges. Without a range, the compacted days are enough and far fewer, and
+        // minutes cover what is not compacted yet.
+        var rollups = from is null && to is null
+            ? $"""
+                SELECT {column} FROM meter_rollups WHERE meter_num = $meter AND level = {(int)RollupLevel.Day}
+                UNION ALL
+                SELECT {column} FROM meter_rollups WHERE meter_num = $meter AND level = {(int)RollupLevel.Minute}
+                    AND bucket_start >= COALESCE((SELECT days_before FROM rollup_coverage), $from)
+                """
+            : $"SELECT {column} FROM meter_rollups WHERE meter_num = $meter AND level = {(int)RollupLevel.Minute} AND bucket_start >= $from AND bucket_start < $to";
         command.CommandText = $"""
             SELECT DISTINCT {column} FROM (
-                SELECT {column} FROM meter_rollups WHERE meter_num = $meter AND level = $level AND bucket_start >= $from AND bucket_start < $to
+                {rollups}
                 UNION ALL
                 SELECT {column} FROM meter_distinct_values WHERE meter_num = $meter AND bucket_start >= $from AND bucket_start < $to)
             ORDER BY 1
             """;
         command.Parameters.AddWithValue("$meter", meterNumber);
-        command.Parameters.AddWithValue("$level", (int)level);
         command.Parameters.AddWithValue("$from", from is { } f ? Rollups.BucketStart(RollupLevel.Minute, f) : long.MinValue);
         command.Parameters.AddWithValue("$to", to ?? long.MaxValue);
         var values = new List<string>();

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Tollgate.Metering.Api;
 using Tollgate.Metering.Events;
 using Tollgate.Metering.Meters;
+using Tollgate.Metering.Queries;
 
 namespace Tollgate.Metering.Storage.Sqlite;
 
@@ -185,6 +186,38 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     public void SetBuildProgress(long meterNumber, long builtThroughSeq, bool ready) =>
         Execute("UPDATE meters SET built_through_seq = $seq, ready = $ready WHERE num = $num",
             ("$seq", builtThroughSeq), ("$ready", ready ? 1 : 0), ("$num", meterNumber));
+
+    public RollupCoverage? ReadCoverage() => SqliteMeteringStore.ReadCoverage(_connection, _transaction);
+
+    public void SaveCoverage(RollupCoverage coverage) =>
+        Execute("INSERT OR REPLACE INTO rollup_coverage (id, hours_before, days_before) VALUES (1, $hours, $days)",
+            ("$hours", coverage.HoursBefore), ("$days", coverage.DaysBefore));
+
+    public IReadOnlyList<RollupRow> ReadRollups(long meterNumber, RollupLevel level, long start, long end)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = """
+            SELECT subject, bucket_start, group_key, count, sum, min, max, latest_time, latest_value FROM meter_rollups
+            WHERE meter_num = $meter AND level = $level AND bucket_start >= $start AND bucket_start < $end
+            """;
+        command.Parameters.AddWithValue("$meter", meterNumber);
+        command.Parameters.AddWithValue("$level", (int)level);
+        command.Parameters.AddWithValue("$start", start);
+        command.Parameters.AddWithValue("$end", end);
+        return SqliteMeteringStore.ReadRollupRows(command);
+    }
+
+    public long? FindBucket(long meterNumber, RollupLevel level, long from, bool last)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = $"SELECT {(last ? "MAX" : "MIN")}(bucket_start) FROM meter_rollups WHERE meter_num = $meter AND level = $level AND bucket_start >= $from";
+        command.Parameters.AddWithValue("$meter", meterNumber);
+        command.Parameters.AddWithValue("$level", (int)level);
+        command.Parameters.AddWithValue("$from", from);
+        return command.ExecuteScalar() is long bucket ? bucket : null;
+    }
 
     public long NextMeterNumber() => (long)Scalar("SELECT COALESCE(MAX(num), 0) + 1 FROM meters")!;
 

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Tollgate.Metering.Queries;
+using Tollgate.Metering.Storage;
+using Tollgate.Server.Tests.Infrastructure;
+using static Tollgate.Server.Tests.Infrastructure.Events;
+
+namespace Tollgate.Server.Tests.Metering;
+
+/// <summary>
+/// Live events write only minute rollups; hours and days are compacted once closed. Every answer must be
+/// the same before and after compaction, and events arriving late for a compacted hour must still count.
+/// </summary>
+public sealed class RollupCompactionTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static DateTimeOffset T(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture);
+
+    private static async Task<string[]> ValuesAsync(TollgateServer server, string query)
+    {
+        using var document = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/meters/tokens_total/query{query}"));
+        return [.. document.RootElement.GetProperty("data").EnumerateArray()
+            .Select(row => $"{row.GetProperty("windowStart").GetString()}|{row.GetProperty("subject").GetString() ?? "-"}|{row.GetProperty("value").GetRawText()}")];
+    }
+
+    private static async Task<string[]> StringsAsync(TollgateServer server, string path) =>
+        JsonSerializer.Deserialize<string[]>(await server.GetStringAsync(path)) ?? [];
+
+    private static async Task<RollupCoverage> CoverageWhenAsync(TollgateServer server, Func<RollupCoverage, bool> reached)
+    {
+        var store = server.App.Services.GetRequiredService<IMeteringStore>();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var coverage = await store.ReadCoverageAsync(Ct);
+            if (reached(coverage))
+            {
+                return coverage;
+            }
+
+            await Task.Delay(25, Ct);
+        }
+
+        throw new TimeoutException("compaction did not advance the coverage");
+    }
+
+    private static long CountRows(TollgateServer server, RollupLevel level, string bucket)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "tollgate.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM meter_rollups WHERE level = $level AND bucket_start = $bucket";
+        command.Parameters.AddWithValue("$level", (int)level);
+        command.Parameters.AddWithValue("$bucket", T(bucket).UtcTicks);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task Hours_and_days_compact_after_they_close_and_every_answer_stays_the_same()
+    {
+        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        await using var server = await TollgateServer.StartAsync(time: clock);
+        await CreateMeterAsync(server, TokensMeter);
+        await IngestAsync(server, Batch([
+            Event("old", "acme", "2026-03-09T08:00:00Z", Tokens(1)),
+            Event("a", "acme", "2026-03-10T10:05:00Z", Tokens(10)),
+            Event("b", "beta", "2026-03-10T10:06:30Z", Tokens(20)),
+            Event("c", "acme", "2026-03-10T10:19:00Z", """{"tokens":"0.25","model":"gpt-4","type":"input"}"""),
+        ]));
+
+        // Yesterday was complete at start, so the late event wrote every level; this hour is minutes only.
+        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-09T08:00:00Z"));
+        Assert.Equal(1, CountRows(server, RollupLevel.Day, "2026-03-09T00:00:00Z"));
+        Assert.Equal(0, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(0, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
+
+        var month = Query(("from", "2026-03-01T00:00:00Z"), ("to", "2026-04-01T00:00:00Z"), ("groupBy", "subject"));
+        var hourly = Query(("from", "2026-03-10T09:00:00Z"), ("to", "2026-03-10T12:00:00Z"), ("windowSize", "HOUR"));
+        var daily = Query(("from", "2026-03-09T00:00:00Z"), ("to", "2026-03-11T00:00:00Z"), ("windowSize", "DAY"));
+        string[] monthly = ["2026-03-01T00:00:00Z|acme|11.25", "2026-03-01T00:00:00Z|beta|20"];
+        Assert.Equal(monthly, await ValuesAsync(server, month));
+        Assert.Equal(["2026-03-10T10:00:00Z|-|30.25"], await ValuesAsync(server, hourly));
+        Assert.Equal(["2026-03-09T00:00:00Z|-|1", "2026-03-10T00:00:00Z|-|30.25"], await ValuesAsync(server, daily));
+
+        // 10:00-11:00 closes; one minute later the writer folds its minutes into hour rows.
+        clock.SetUtcNow(T("2026-03-10T11:01:30Z"));
+        var coverage = await CoverageWhenAsync(server, c => c.HoursBefore >= T("2026-03-10T11:00:00Z").UtcTicks);
+        Assert.Equal(T("2026-03-10T11:00:00Z").UtcTicks, coverage.HoursBefore);
+        Assert.Equal(T("2026-03-10T00:00:00Z").UtcTicks, coverage.DaysBefore);
+        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(monthly, await ValuesAsync(server, month));
+        Assert.Equal(["2026-03-10T10:00:00Z|-|30.25"], await ValuesAsync(server, hourly));
+
+        // A late event for the compacted hour updates its hour row directly, and a live one stays in minutes.
+        await IngestAsync(server, Batch([
+            Event("late", "beta", "2026-03-10T10:45:00Z", Tokens(5)),
+            Event("live", "beta", "2026-03-10T11:01:00Z", Tokens(100)),
+        ]));
+        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(0, CountRows(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
+        Assert.Equal(["2026-03-10T10:00:00Z|-|35.25", "2026-03-10T11:00:00Z|-|100"], await ValuesAsync(server, hourly));
+
+        // Past midnight, the empty hours are skipped, 11:00 is compacted, and then the whole day.
+        clock.SetUtcNow(T("2026-03-11T00:02:00Z"));
+        coverage = await CoverageWhenAsync(server, c => c.DaysBefore >= T("2026-03-11T00:00:00Z").UtcTicks);
+        Assert.Equal(T("2026-03-11T00:00:00Z").UtcTicks, coverage.HoursBefore);
+        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
+        Assert.Equal(2, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
+        Assert.Equal(["2026-03-01T00:00:00Z|acme|11.25", "2026-03-01T00:00:00Z|beta|125"], await ValuesAsync(server, month));
+        Assert.Equal(["2026-03-09T00:00:00Z|-|1", "2026-03-10T00:00:00Z|-|135.25"], await ValuesAsync(server, daily));
+        Assert.Equal(["acme", "beta"], await StringsAsync(server, "/api/v1/meters/tokens_total/subjects"));
+
+        // The coverage is stored: after a restart nothing is compacted twice.
+        await using var restarted = await server.RestartAsync(clock);
+        Assert.Equal(coverage, await restarted.App.Services.GetRequiredService<IMeteringStore>().ReadCoverageAsync(Ct));
+        Assert.Equal(["2026-03-01T00:00:00Z|acme|11.25", "2026-03-01T00:00:00Z|beta|125"], await ValuesAsync(restarted, month));
+    }
+
+    [Fact]
+    public async Task Subjects_and_group_values_include_the_day_not_yet_compacted()
+    {
+        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        await using var server = await TollgateServer.StartAsync(time: clock);
+        await CreateMeterAsync(server, TokensMeter);
+        await IngestAsync(server, Batch([
+            Event("old", "acme", "2026-03-09T08:00:00Z", Tokens(1, "gpt-4")),
+            Event("new", "beta", "2026-03-10T10:05:00Z", Tokens(1, "gpt-4o")),
+        ]));
+
+        Assert.Equal(["acme", "beta"], await StringsAsync(server, "/api/v1/meters/tokens_total/subjects"));
+        Assert.Equal(["gpt-4", "gpt-4o"], await StringsAsync(server, "/api/v1/meters/tokens_total/group-by/model/values"));
+    }
+}
