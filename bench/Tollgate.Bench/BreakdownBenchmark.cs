@@ -126,6 +126,10 @@ internal static class BreakdownBenchmark
                 var records = parsed.SelectMany(p => p.Select(e => e.Record)).ToArray();
                 var flat = contributions.SelectMany(c => c).ToArray();
                 var deltas = new Dictionary<RollupKey, AggregateState>();
+
+                // As the writer does for live traffic: the open hour and day are not compacted, so only minute rows.
+                var nowTicks = DateTime.UtcNow.Ticks;
+                var coverage = new RollupCoverage(Rollups.BucketStart(RollupLevel.Hour, nowTicks), Rollups.BucketStart(RollupLevel.Day, nowTicks));
                 TimeSpan insert = default, merge = default, commit = default, accumulate = default;
                 long upserts = 0, commits = 0;
                 var clock = new Stopwatch();
@@ -146,7 +150,7 @@ internal static class BreakdownBenchmark
                     {
                         foreach (var c in flat[i])
                         {
-                            foreach (var level in Rollups.Stored)
+                            foreach (var level in Rollups.Stored.Where(l => coverage.Writes(l, c.TimeTicks)))
                             {
                                 var key = new RollupKey(c.MeterNumber, level, c.Subject, Rollups.BucketStart(level, c.TimeTicks), c.GroupKey);
                                 ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(deltas, key, out _);

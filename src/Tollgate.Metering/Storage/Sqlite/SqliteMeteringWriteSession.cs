@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Tollgate.Metering.Api;
@@ -9,17 +10,25 @@ using Tollgate.Metering.Queries;
 namespace Tollgate.Metering.Storage.Sqlite;
 
 /// <summary>
-/// The writer's own connection with its statements prepared once. Decimal arithmetic for rollups runs in C#
-/// through SQLite functions, so sums stay exact without a read before every write.
+/// The writer's own connection with its statements prepared once. The per-event statements (event insert,
+/// rollup merge) run through <see cref="RawStatement"/>. Rollup rows this session has written are remembered with
+/// their stored values, so the next merge into a hot row (the current minute) writes final values with a plain
+/// UPDATE; a row met for the first time is upserted, its decimals added by C# functions inside SQLite.
 /// </summary>
 internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
 {
+    /// <summary>Remembered rows past this are forgotten at the next commit (about ten minutes of 1,000 subjects × 10 groups).</summary>
+    private const int RememberedRows = 100_000;
+
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _insertEvent;
+    private readonly RawStatement _insertEvent;
     private readonly SqliteCommand _findEvent;
-    private readonly SqliteCommand _mergeRollup;
+    private readonly RawStatement _upsertRollup;
+    private readonly RawStatement _updateRollup;
     private readonly SqliteCommand _addDistinct;
+    private readonly Dictionary<RollupKey, AggregateState> _rows = [];
     private SqliteTransaction? _transaction;
+    private long _nextSeq;
 
     public SqliteMeteringWriteSession(SqliteConnection connection)
     {
@@ -28,16 +37,17 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         _connection.CreateFunction<string?, string?, string?>("tg_dec_min", (a, b) => Combine(a, b, Math.Min), isDeterministic: true);
         _connection.CreateFunction<string?, string?, string?>("tg_dec_max", (a, b) => Combine(a, b, Math.Max), isDeterministic: true);
 
-        _insertEvent = Prepare("""
-            INSERT INTO events (source, id, type, subject, time, ingested_at, data, dataschema)
-            VALUES ($source, $id, $type, $subject, $time, $ingested, $data, $schema)
+        // The writer is the only one inserting, so it numbers events itself and learns of a duplicate from the
+        // change count, without RETURNING.
+        _insertEvent = new RawStatement(connection, """
+            INSERT INTO events (seq, source, id, type, subject, time, ingested_at, data, dataschema)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT (source, id) DO NOTHING
-            RETURNING seq
-            """, "$source", "$id", "$type", "$subject", "$time", "$ingested", "$data", "$schema");
+            """);
         _findEvent = Prepare("SELECT seq, type, subject, time, data, dataschema FROM events WHERE source = $source AND id = $id", "$source", "$id");
-        _mergeRollup = Prepare("""
+        _upsertRollup = new RawStatement(connection, """
             INSERT INTO meter_rollups (meter_num, level, subject, bucket_start, group_key, count, sum, min, max, latest_time, latest_value)
-            VALUES ($meter, $level, $subject, $bucket, $group, $count, $sum, $min, $max, $latestTime, $latest)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             ON CONFLICT (meter_num, level, subject, bucket_start, group_key) DO UPDATE SET
                 count = count + excluded.count,
                 sum = tg_dec_add(sum, excluded.sum),
@@ -45,7 +55,12 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
                 max = tg_dec_max(max, excluded.max),
                 latest_value = CASE WHEN latest_time IS NULL OR excluded.latest_time >= latest_time THEN excluded.latest_value ELSE latest_value END,
                 latest_time = CASE WHEN latest_time IS NULL OR excluded.latest_time >= latest_time THEN excluded.latest_time ELSE latest_time END
-            """, "$meter", "$level", "$subject", "$bucket", "$group", "$count", "$sum", "$min", "$max", "$latestTime", "$latest");
+            RETURNING count, sum, min, max, latest_time, latest_value
+            """);
+        _updateRollup = new RawStatement(connection, """
+            UPDATE meter_rollups SET count = ?6, sum = ?7, min = ?8, max = ?9, latest_time = ?10, latest_value = ?11
+            WHERE meter_num = ?1 AND level = ?2 AND subject = ?3 AND bucket_start = ?4 AND group_key = ?5
+            """);
         _addDistinct = Prepare("""
             INSERT INTO meter_distinct_values (meter_num, subject, bucket_start, group_key, value)
             VALUES ($meter, $subject, $bucket, $group, $value) ON CONFLICT DO NOTHING
@@ -55,9 +70,14 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     public void Begin()
     {
         _transaction = _connection.BeginTransaction(deferred: false);
-        foreach (var command in (ReadOnlySpan<SqliteCommand>)[_insertEvent, _findEvent, _mergeRollup, _addDistinct])
+        foreach (var command in (ReadOnlySpan<SqliteCommand>)[_findEvent, _addDistinct])
         {
             command.Transaction = _transaction;
+        }
+
+        if (_nextSeq == 0)
+        {
+            _nextSeq = MaxEventSeq() + 1;
         }
     }
 
@@ -66,10 +86,17 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         _transaction!.Commit();
         _transaction.Dispose();
         _transaction = null;
+        if (_rows.Count > RememberedRows)
+        {
+            _rows.Clear();
+        }
     }
 
     public void Rollback()
     {
+        // What this transaction wrote is undone, so what was remembered of it is no longer true.
+        _rows.Clear();
+        _nextSeq = 0;
         if (_transaction is null)
         {
             return;
@@ -91,18 +118,28 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     public InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var p = _insertEvent.Parameters;
-        p[0].Value = record.Source;
-        p[1].Value = record.Id;
-        p[2].Value = record.Type;
-        p[3].Value = record.Subject;
-        p[4].Value = record.TimeTicks;
-        p[5].Value = ingestedAtTicks;
-        p[6].Value = (object?)record.Data ?? DBNull.Value;
-        p[7].Value = (object?)record.DataSchema ?? DBNull.Value;
-        if (_insertEvent.ExecuteScalar() is long seq)
+        var insert = _insertEvent;
+        try
         {
-            return new InsertOutcome(seq, Inserted: true, Conflict: false);
+            insert.Bind(1, _nextSeq);
+            insert.Bind(2, record.Source);
+            insert.Bind(3, record.Id);
+            insert.Bind(4, record.Type);
+            insert.Bind(5, record.Subject);
+            insert.Bind(6, record.TimeTicks);
+            insert.Bind(7, ingestedAtTicks);
+            insert.Bind(8, record.Data);
+            insert.Bind(9, record.DataSchema);
+            insert.Step();
+        }
+        finally
+        {
+            insert.Reset();
+        }
+
+        if (insert.Changes == 1)
+        {
+            return new InsertOutcome(_nextSeq++, Inserted: true, Conflict: false);
         }
 
         _findEvent.Parameters[0].Value = record.Source;
@@ -119,19 +156,59 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
 
     public void MergeRollup(in RollupKey key, in AggregateState delta)
     {
-        var p = _mergeRollup.Parameters;
-        p[0].Value = key.MeterNumber;
-        p[1].Value = (int)key.Level;
-        p[2].Value = key.Subject;
-        p[3].Value = key.BucketStart;
-        p[4].Value = key.GroupKey;
-        p[5].Value = delta.Count;
-        p[6].Value = Text(delta.Sum);
-        p[7].Value = Text(delta.Min);
-        p[8].Value = Text(delta.Max);
-        p[9].Value = delta.Latest is null ? DBNull.Value : delta.LatestTicks;
-        p[10].Value = Text(delta.Latest);
-        _mergeRollup.ExecuteNonQuery();
+        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var known);
+        if (known)
+        {
+            row.Merge(delta);
+        }
+
+        var statement = known ? _updateRollup : _upsertRollup;
+        var state = known ? row : delta;
+        try
+        {
+            statement.Bind(1, key.MeterNumber);
+            statement.Bind(2, (int)key.Level);
+            statement.Bind(3, key.Subject);
+            statement.Bind(4, key.BucketStart);
+            statement.Bind(5, key.GroupKey);
+            statement.Bind(6, state.Count);
+            statement.Bind(7, (decimal?)state.Sum);
+            statement.Bind(8, state.Min);
+            statement.Bind(9, state.Max);
+            if (state.Latest is null)
+            {
+                statement.Bind(10, (string?)null);
+            }
+            else
+            {
+                statement.Bind(10, state.LatestTicks);
+            }
+
+            statement.Bind(11, state.Latest);
+            if (statement.Step() && !known)
+            {
+                // The row as stored now, whether it was just created or already there.
+                row = new AggregateState
+                {
+                    Count = statement.Int64(0),
+                    Sum = statement.Decimal(1) ?? 0m,
+                    Min = statement.Decimal(2),
+                    Max = statement.Decimal(3),
+                    LatestTicks = statement.IsNull(4) ? 0 : statement.Int64(4),
+                    Latest = statement.Decimal(5),
+                };
+                statement.Step();
+            }
+        }
+        catch
+        {
+            _rows.Remove(key);
+            throw;
+        }
+        finally
+        {
+            statement.Reset();
+        }
     }
 
     public void AddDistinctValue(long meterNumber, string subject, long minute, string groupKey, string value)
@@ -179,6 +256,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
 
     public void ClearRollups(long meterNumber)
     {
+        _rows.Clear();
         Execute("DELETE FROM meter_rollups WHERE meter_num = $num", ("$num", meterNumber));
         Execute("DELETE FROM meter_distinct_values WHERE meter_num = $num", ("$num", meterNumber));
     }
@@ -250,7 +328,8 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         Rollback();
         _insertEvent.Dispose();
         _findEvent.Dispose();
-        _mergeRollup.Dispose();
+        _upsertRollup.Dispose();
+        _updateRollup.Dispose();
         _addDistinct.Dispose();
         _connection.Dispose();
     }
@@ -298,8 +377,6 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         command.CommandText = sql;
         return command.ExecuteScalar();
     }
-
-    private static object Text(decimal? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
 
     private static string? Combine(string? a, string? b, Func<decimal, decimal, decimal> combine)
     {
