@@ -40,12 +40,18 @@ public sealed partial class SqliteStore
 
     /// <summary>
     /// Opens the connection of the single writer. <c>synchronous = FULL</c> makes every commit reach the disk
-    /// before it returns, so an acknowledged write survives a crash of the process or of the machine.
+    /// before it returns, so an acknowledged write survives a crash of the process or of the machine. While it
+    /// is open, a <see cref="WalCheckpointer"/> folds the log into the file in the background.
     /// </summary>
     public SqliteConnection OpenWriterConnection()
     {
         var connection = OpenConnection();
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;");
+        Execute(connection, """
+            PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;
+            PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;
+            """);
+        var checkpointer = new WalCheckpointer(_connectionString, _logger);
+        connection.Disposed += (_, _) => checkpointer.Dispose();
         return connection;
     }
 
