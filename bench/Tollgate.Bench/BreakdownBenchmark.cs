@@ -203,7 +203,11 @@ internal static class BreakdownBenchmark
 
         Console.WriteLine(table);
 
-        // 4. The pipeline without HTTP: the module as the server wires it, fed from concurrent tasks.
+        // 4. Compaction of one busy hour, as the writer runs it when the hour has closed: every subject and group
+        // active in every minute, folded into hour rows in one transaction that holds up ingest meanwhile.
+        Console.WriteLine(CompactionTable(meter, keepData));
+
+        // 5. The pipeline without HTTP: the module as the server wires it, fed from concurrent tasks.
         var pipeline = new Table("pipeline without HTTP", "events/s", "p50 ms", "p99 ms");
         foreach (var tasks in (int[])[8, 32])
         {
@@ -213,6 +217,81 @@ internal static class BreakdownBenchmark
 
         Console.WriteLine(pipeline);
         return 0;
+    }
+
+    private static Table CompactionTable(Meter meter, bool keepData)
+    {
+        const int Subjects = 1000;
+        var groups = EventBatches.Models.SelectMany(m => new[] { $"[\"{m}\",\"input\"]", $"[\"{m}\",\"output\"]" }).ToArray();
+        var table = new Table("compaction of one closed hour (one transaction, ingest waits)", "minute rows read", "hour rows written", "ms");
+        var directory = Repository.NewDataDirectory("compaction");
+        try
+        {
+            var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+            store.Migrate(MeteringModule.SqliteMigrations);
+            using var session = new SqliteMeteringStore(store).OpenWriteSession();
+            session.Begin();
+            session.InsertMeter(meter);
+            session.Commit();
+
+            var hour = Rollups.BucketStart(RollupLevel.Hour, DateTime.UtcNow.Ticks) - TimeSpan.TicksPerHour;
+            var coverage = new RollupCoverage(hour, Rollups.BucketStart(RollupLevel.Day, hour));
+            var live = new PendingRollups();
+            live.Start(coverage, null);
+            var minuteRows = new Dictionary<RollupKey, AggregateState>();
+            for (var minute = 0; minute < 60; minute++)
+            {
+                session.Begin();
+                for (var subject = 0; subject < Subjects; subject++)
+                {
+                    foreach (var group in groups)
+                    {
+                        var key = new RollupKey(meter.Number, RollupLevel.Minute, $"customer-{subject:D4}", hour + (minute * TimeSpan.TicksPerMinute), group);
+                        minuteRows[key] = AggregateState.Of(100 + minute, key.BucketStart);
+                        session.MergeRollup(key, minuteRows[key]);
+                    }
+                }
+
+                session.Commit();
+                live.Add(minuteRows, coverage);
+                minuteRows.Clear();
+            }
+
+            var step = RollupCompaction.Due(coverage, hour + TimeSpan.TicksPerHour + TimeSpan.TicksPerMinute, TimeSpan.FromMinutes(1))
+                ?? throw new InvalidOperationException("the hour should be due");
+            foreach (var (label, pending) in new[] { ("after a restart: minute rows read back", new PendingRollups()), ("live: folded in memory as minutes were committed", live) })
+            {
+                var stopwatch = Stopwatch.StartNew();
+                session.Begin();
+                var (compacted, _) = RollupCompaction.Run(session, [meter], coverage, step, pending);
+                session.SaveCoverage(compacted);
+                var elapsed = stopwatch.Elapsed;
+
+                // The first run is undone so the second starts from the same store.
+                if (pending == live)
+                {
+                    session.Commit();
+                    elapsed = stopwatch.Elapsed;
+                }
+                else
+                {
+                    session.Rollback();
+                }
+
+                table.Add($"{Subjects:N0} subjects × {groups.Length} groups × 60 minutes, {label}", pending == live ? "0" : Stats.Count(60L * Subjects * groups.Length), Stats.Count(Subjects * groups.Length), Stats.Ms(elapsed.TotalMilliseconds));
+            }
+
+            SqliteStore.CloseAll();
+        }
+        finally
+        {
+            if (!keepData)
+            {
+                Repository.DeleteDirectory(directory);
+            }
+        }
+
+        return table;
     }
 
     private static async Task<(double Rate, double P50, double P99)> PipelineAsync(int eventCount, int batchSize, int callers, bool keepData, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ internal sealed partial class MeteringWriter(
     private readonly Dictionary<RollupKey, AggregateState> _deltas = [];
     private readonly HashSet<(long, string, long, string, string)> _distinct = [];
     private readonly List<IngestRequest> _group = [];
+    private readonly PendingRollups _pending = new();
     private IMeteringWriteSession? _session;
     private Task? _loop;
     private volatile TaskCompletionSource? _paused;
@@ -157,6 +158,7 @@ internal sealed partial class MeteringWriter(
 
             FlushDeltas(session);
             session.Commit();
+            Committed();
             foreach (var request in _group)
             {
                 request.Completion.TrySetResult(null);
@@ -187,6 +189,9 @@ internal sealed partial class MeteringWriter(
             session.Begin();
             var result = change.Apply(session, catalog.Current.All);
             session.Commit();
+
+            // A change may have cleared a meter's rollups for a rebuild; what memory held is no longer the whole.
+            _pending.Forget();
             catalog.Publish(store.LoadMetersAsync(CancellationToken.None).GetAwaiter().GetResult());
             change.Completion.TrySetResult(result);
         }
@@ -229,6 +234,7 @@ internal sealed partial class MeteringWriter(
             var builtThrough = done ? through : chunk[^1].Seq;
             session.SetBuildProgress(meter.Meter.Number, builtThrough, done);
             session.Commit();
+            Committed();
             if (done)
             {
                 LogMeterReady(logger, meter.Meter.Slug, builtThrough);
@@ -297,7 +303,17 @@ internal sealed partial class MeteringWriter(
                 session.SaveCoverage(coverage);
             }
 
+            long? lastMinute = null;
+            foreach (var meter in catalog.Current.All)
+            {
+                if (session.FindBucket(meter.Number, RollupLevel.Minute, long.MinValue, last: true) is { } minute && minute > (lastMinute ?? long.MinValue))
+                {
+                    lastMinute = minute;
+                }
+            }
+
             session.Commit();
+            _pending.Start(coverage, lastMinute);
             return coverage;
         }
         catch
@@ -307,66 +323,33 @@ internal sealed partial class MeteringWriter(
         }
     }
 
-    /// <summary>
-    /// Folds the first closed, uncompacted hour's minute rows into hour rows (or, once a day's hours are all
-    /// compacted, its hour rows into day rows) and moves the coverage past it. Empty stretches are skipped.
-    /// </summary>
+    /// <summary>Runs one compaction step when one is due; see <see cref="RollupCompaction"/>.</summary>
     private bool CompactStep()
     {
-        var hoursDue = Rollups.BucketStart(RollupLevel.Hour, time.GetUtcNow().UtcTicks - options.CompactionDelay.Ticks);
-        var daysDue = Rollups.BucketStart(RollupLevel.Day, _coverage.HoursBefore);
-        var (level, from, due) = _coverage.HoursBefore < hoursDue ? (RollupLevel.Hour, _coverage.HoursBefore, hoursDue)
-            : _coverage.DaysBefore < daysDue ? (RollupLevel.Day, _coverage.DaysBefore, daysDue)
-            : (RollupLevel.Raw, 0L, 0L);
-        if (level == RollupLevel.Raw)
+        if (RollupCompaction.Due(_coverage, time.GetUtcNow().UtcTicks, options.CompactionDelay) is not { } step)
         {
             return false;
         }
 
-        var source = level == RollupLevel.Hour ? RollupLevel.Minute : RollupLevel.Hour;
-        var width = Rollups.Width(level);
         var session = _session!;
         try
         {
             session.Begin();
-            var meters = catalog.Current.All;
-            long? first = null;
-            foreach (var meter in meters)
-            {
-                if (session.FindBucket(meter.Number, source, from, last: false) is { } bucket && bucket < (first ?? long.MaxValue))
-                {
-                    first = bucket;
-                }
-            }
-
-            var through = due;
-            if (first < due)
-            {
-                var bucket = Rollups.BucketStart(level, first.Value);
-                foreach (var meter in meters)
-                {
-                    foreach (var row in session.ReadRollups(meter.Number, source, bucket, bucket + width))
-                    {
-                        var key = new RollupKey(meter.Number, level, row.Subject, bucket, row.GroupKey);
-                        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_deltas, key, out _).Merge(row.State);
-                    }
-                }
-
-                FlushDeltas(session);
-                through = bucket + width;
-            }
-
-            var coverage = level == RollupLevel.Hour ? _coverage with { HoursBefore = through } : _coverage with { DaysBefore = through };
+            var (coverage, folded) = RollupCompaction.Run(session, catalog.Current.All, _coverage, step, _pending);
             session.SaveCoverage(coverage);
             session.Commit();
             _coverage = coverage;
+            if (folded is { } bucket)
+            {
+                _pending.Remove(step.Level, bucket);
+            }
+
             return true;
         }
         catch (Exception exception)
         {
             session.Rollback();
-            _deltas.Clear();
-            LogCompactionFailed(logger, exception, level, from);
+            LogCompactionFailed(logger, exception, step.Level, step.From);
             return false;
         }
     }
@@ -403,7 +386,12 @@ internal sealed partial class MeteringWriter(
         {
             session.AddDistinctValue(meter, subject, minute, group, value);
         }
+    }
 
+    /// <summary>After a commit: what went into minute rows only is now owed to compaction.</summary>
+    private void Committed()
+    {
+        _pending.Add(_deltas, _coverage);
         _deltas.Clear();
         _distinct.Clear();
     }

@@ -20,9 +20,9 @@ public sealed class RollupCompactionTests
 
     private static DateTimeOffset T(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture);
 
-    private static async Task<string[]> ValuesAsync(TollgateServer server, string query)
+    private static async Task<string[]> ValuesAsync(TollgateServer server, string query, string meter = "tokens_total")
     {
-        using var document = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/meters/tokens_total/query{query}"));
+        using var document = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/meters/{meter}/query{query}"));
         return [.. document.RootElement.GetProperty("data").EnumerateArray()
             .Select(row => $"{row.GetProperty("windowStart").GetString()}|{row.GetProperty("subject").GetString() ?? "-"}|{row.GetProperty("value").GetRawText()}")];
     }
@@ -47,12 +47,16 @@ public sealed class RollupCompactionTests
         throw new TimeoutException("compaction did not advance the coverage");
     }
 
-    private static long CountRows(TollgateServer server, RollupLevel level, string bucket)
+    private static long CountRows(TollgateServer server, RollupLevel level, string bucket, string? meter = null)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "tollgate.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM meter_rollups WHERE level = $level AND bucket_start = $bucket";
+        command.CommandText = """
+            SELECT COUNT(*) FROM meter_rollups
+            WHERE level = $level AND bucket_start = $bucket AND ($slug IS NULL OR meter_num = (SELECT num FROM meters WHERE slug = $slug AND deleted_at IS NULL))
+            """;
+        command.Parameters.AddWithValue("$slug", (object?)meter ?? DBNull.Value);
         command.Parameters.AddWithValue("$level", (int)level);
         command.Parameters.AddWithValue("$bucket", T(bucket).UtcTicks);
         return (long)command.ExecuteScalar()!;
@@ -117,6 +121,55 @@ public sealed class RollupCompactionTests
         await using var restarted = await server.RestartAsync(clock);
         Assert.Equal(coverage, await restarted.App.Services.GetRequiredService<IMeteringStore>().ReadCoverageAsync(Ct));
         Assert.Equal(["2026-03-01T00:00:00Z|acme|11.25", "2026-03-01T00:00:00Z|beta|125"], await ValuesAsync(restarted, month));
+    }
+
+    [Fact]
+    public async Task An_hour_begun_before_a_restart_or_a_rebuild_is_compacted_from_the_stored_minutes()
+    {
+        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        var first = await TollgateServer.StartAsync(time: clock);
+        await CreateMeterAsync(first, TokensMeter);
+        await CreateMeterAsync(first, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""");
+        await IngestAsync(first, Batch([Event("a", "acme", "2026-03-10T10:05:00Z", Tokens(10))]));
+
+        // The new process holds only part of 10:00 in memory, so that hour must be read back from the store.
+        await using var server = await first.RestartAsync(clock);
+        await IngestAsync(server, Batch([
+            Event("b", "acme", "2026-03-10T10:30:00Z", Tokens(20)),
+            Event("c", "acme", "2026-03-10T11:10:00Z", Tokens(5, type: "output")),
+        ]));
+        clock.SetUtcNow(T("2026-03-10T12:05:00Z"));
+        await CoverageWhenAsync(server, c => c.HoursBefore >= T("2026-03-10T12:00:00Z").UtcTicks);
+        var tokens = Query(("from", "2026-03-10T10:00:00Z"), ("to", "2026-03-10T13:00:00Z"), ("windowSize", "HOUR"), ("groupBy", "subject"));
+        var calls = Query(("from", "2026-03-10T10:00:00Z"), ("to", "2026-03-10T13:00:00Z"), ("windowSize", "HOUR"));
+        Assert.Equal(["2026-03-10T10:00:00Z|acme|30", "2026-03-10T11:00:00Z|acme|5"], await ValuesAsync(server, tokens));
+        Assert.Equal(["2026-03-10T10:00:00Z|-|2", "2026-03-10T11:00:00Z|-|1"], await ValuesAsync(server, calls, "calls"));
+
+        // Regrouping one meter clears and rebuilds its rollups; what memory held for the other meter in the open
+        // hour is dropped with it, so that hour is read back from the store too.
+        await IngestAsync(server, Batch([Event("d", "beta", "2026-03-10T12:10:00Z", Tokens(7))]));
+        using (var update = new HttpRequestMessage(HttpMethod.Put, "/api/v1/meters/tokens_total")
+        {
+            Content = new StringContent("""{"groupBy":{"type":"$.type"}}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            (await server.Admin.SendAsync(update, Ct)).EnsureSuccessStatusCode();
+        }
+
+        var catalog = server.App.Services.GetRequiredService<Tollgate.Metering.Meters.MeterCatalog>();
+        for (var attempt = 0; catalog.Current.Find("tokens_total")?.Meter.Ready != true; attempt++)
+        {
+            Assert.True(attempt < 200, "the rebuild did not finish");
+            await Task.Delay(25, Ct);
+        }
+
+        await IngestAsync(server, Batch([Event("e", "beta", "2026-03-10T12:20:00Z", Tokens(100, type: "output"))]));
+        clock.SetUtcNow(T("2026-03-10T13:05:00Z"));
+        await CoverageWhenAsync(server, c => c.HoursBefore >= T("2026-03-10T13:00:00Z").UtcTicks);
+        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z", "calls"));
+        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T12:00:00Z", "tokens_total"));
+        Assert.Equal(["2026-03-10T10:00:00Z|acme|30", "2026-03-10T11:00:00Z|acme|5", "2026-03-10T12:00:00Z|beta|107"], await ValuesAsync(server, tokens));
+        Assert.Equal(["2026-03-10T10:00:00Z|-|2", "2026-03-10T11:00:00Z|-|1", "2026-03-10T12:00:00Z|-|2"], await ValuesAsync(server, calls, "calls"));
     }
 
     [Fact]
