@@ -72,14 +72,14 @@ internal static class BulkSeeder
 
         TimeSpan inserting = default, flushing = default, committing = default;
         long upserts = 0;
-        var connection = store.OpenWriterConnection();
-        using (var pragma = connection.CreateCommand())
+        var writer = store.OpenWriter();
+        using (var pragma = writer.Connection.CreateCommand())
         {
             pragma.CommandText = "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;";
             pragma.ExecuteNonQuery();
         }
 
-        using (var session = new SqliteMeteringWriteSession(connection))
+        using (var session = new SqliteMeteringWriteSession(writer))
         {
             var deltas = new Dictionary<RollupKey, AggregateState>();
             long written = 0;

@@ -38,21 +38,12 @@ public sealed partial class SqliteStore
         return connection;
     }
 
-    /// <summary>
-    /// Opens the connection of the single writer. <c>synchronous = FULL</c> makes every commit reach the disk
-    /// before it returns, so an acknowledged write survives a crash of the process or of the machine. While it
-    /// is open, a <see cref="WalCheckpointer"/> folds the log into the file in the background.
-    /// </summary>
-    public SqliteConnection OpenWriterConnection()
+    /// <summary>Opens the store's single writer; see <see cref="SqliteWriter"/>.</summary>
+    public SqliteWriter OpenWriter()
     {
         var connection = OpenConnection();
-        Execute(connection, """
-            PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;
-            PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;
-            """);
-        var checkpointer = new WalCheckpointer(_connectionString, _logger);
-        connection.Disposed += (_, _) => checkpointer.Dispose();
-        return connection;
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;");
+        return new SqliteWriter(connection, _connectionString, _time, _logger);
     }
 
     /// <summary>Creates the file if needed, switches it to WAL and applies every pending migration.</summary>

@@ -4,14 +4,14 @@ using Microsoft.Extensions.Logging;
 namespace Tollgate.Store;
 
 /// <summary>
-/// Copies the write-ahead log back into the database file on a thread of its own, so the single writer's commits
-/// only append to the log. (Left to SQLite, the commit that crosses the log's size limit does the copy and the
-/// file sync itself, stalling ingest.) Passive checkpoints never block the writer or readers; once the whole log
-/// is copied, the writer's next transaction starts it over from the beginning.
+/// Copies the write-ahead log back into the database file on a thread of its own, a few times a second, so the
+/// single writer's commits only append to the log (left to SQLite, the commit that crosses the log's size limit
+/// does the copy and the file sync itself, stalling ingest). Passive checkpoints never block the writer or
+/// readers. <see cref="SqliteWriter.Committed"/> finishes what is left so the log can start over.
 /// </summary>
 internal sealed partial class WalCheckpointer : IDisposable
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
     private readonly string _connectionString;
     private readonly ILogger _logger;

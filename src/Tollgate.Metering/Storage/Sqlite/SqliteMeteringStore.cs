@@ -33,7 +33,7 @@ internal sealed class SqliteMeteringStore(SqliteStore store) : IMeteringStore
         return Task.FromResult<IReadOnlyList<Meter>>(meters);
     }
 
-    public IMeteringWriteSession OpenWriteSession() => new SqliteMeteringWriteSession(store.OpenWriterConnection());
+    public IMeteringWriteSession OpenWriteSession() => new SqliteMeteringWriteSession(store.OpenWriter());
 
     public Task<IReadOnlyList<StoredEvent>> ListEventsAsync(EventFilter filter, CancellationToken cancellationToken)
     {

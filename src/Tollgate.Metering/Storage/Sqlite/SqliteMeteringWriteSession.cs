@@ -6,6 +6,7 @@ using Tollgate.Metering.Api;
 using Tollgate.Metering.Events;
 using Tollgate.Metering.Meters;
 using Tollgate.Metering.Queries;
+using Tollgate.Store;
 
 namespace Tollgate.Metering.Storage.Sqlite;
 
@@ -20,6 +21,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     /// <summary>Remembered rows past this are forgotten at the next commit (about ten minutes of 1,000 subjects × 10 groups).</summary>
     private const int RememberedRows = 100_000;
 
+    private readonly SqliteWriter _writer;
     private readonly SqliteConnection _connection;
     private readonly RawStatement _insertEvent;
     private readonly SqliteCommand _findEvent;
@@ -30,9 +32,12 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     private SqliteTransaction? _transaction;
     private long _nextSeq;
 
-    public SqliteMeteringWriteSession(SqliteConnection connection)
+    public SqliteMeteringWriteSession(SqliteWriter writer)
     {
-        _connection = connection;
+        ArgumentNullException.ThrowIfNull(writer);
+        _writer = writer;
+        _connection = writer.Connection;
+        var connection = _connection;
         _connection.CreateFunction<string?, string?, string?>("tg_dec_add", (a, b) => Combine(a, b, static (x, y) => x + y), isDeterministic: true);
         _connection.CreateFunction<string?, string?, string?>("tg_dec_min", (a, b) => Combine(a, b, Math.Min), isDeterministic: true);
         _connection.CreateFunction<string?, string?, string?>("tg_dec_max", (a, b) => Combine(a, b, Math.Max), isDeterministic: true);
@@ -86,6 +91,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         _transaction!.Commit();
         _transaction.Dispose();
         _transaction = null;
+        _writer.Committed();
         if (_rows.Count > RememberedRows)
         {
             _rows.Clear();
@@ -331,7 +337,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         _upsertRollup.Dispose();
         _updateRollup.Dispose();
         _addDistinct.Dispose();
-        _connection.Dispose();
+        _writer.Dispose();
     }
 
     private static (string, object?)[] MeterParameters(Meter meter) =>
