@@ -263,8 +263,7 @@ internal static class BreakdownBenchmark
             {
                 var stopwatch = Stopwatch.StartNew();
                 session.Begin();
-                var (compacted, _) = RollupCompaction.Run(session, [meter], coverage, step, pending);
-                session.SaveCoverage(compacted);
+                session.SaveCoverage(RollupCompaction.Run(session, [meter], coverage, step, pending).Coverage);
                 var elapsed = stopwatch.Elapsed;
 
                 // The first run is undone so the second starts from the same store.

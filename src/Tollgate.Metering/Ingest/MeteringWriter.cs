@@ -335,15 +335,11 @@ internal sealed partial class MeteringWriter(
         try
         {
             session.Begin();
-            var (coverage, folded) = RollupCompaction.Run(session, catalog.Current.All, _coverage, step, _pending);
-            session.SaveCoverage(coverage);
+            var result = RollupCompaction.Run(session, catalog.Current.All, _coverage, step, _pending);
+            session.SaveCoverage(result.Coverage);
             session.Commit();
-            _coverage = coverage;
-            if (folded is { } bucket)
-            {
-                _pending.Remove(step.Level, bucket);
-            }
-
+            _coverage = result.Coverage;
+            _pending.Compacted(result);
             return true;
         }
         catch (Exception exception)

@@ -26,7 +26,11 @@ internal sealed class PendingRollups
         _completeDaysFrom = Math.Max(coverage.DaysBefore, After(RollupLevel.Day, after));
     }
 
-    /// <summary>Adds committed minute-level deltas to the coarse buckets that ingest did not write directly.</summary>
+    /// <summary>
+    /// Adds committed minute-level deltas to the coarse buckets that ingest did not write directly: the hour when
+    /// it is not compacted yet (its day then receives the folded hour when the hour is compacted, see
+    /// <see cref="Compacted"/>), else the day when that is not compacted yet.
+    /// </summary>
     public void Add(Dictionary<RollupKey, AggregateState> committed, RollupCoverage coverage)
     {
         ArgumentNullException.ThrowIfNull(committed);
@@ -37,17 +41,34 @@ internal sealed class PendingRollups
                 continue;
             }
 
-            foreach (var level in (ReadOnlySpan<RollupLevel>)[RollupLevel.Hour, RollupLevel.Day])
+            var level = !coverage.Writes(RollupLevel.Hour, key.BucketStart) ? RollupLevel.Hour
+                : !coverage.Writes(RollupLevel.Day, key.BucketStart) ? RollupLevel.Day
+                : RollupLevel.Raw;
+            if (level != RollupLevel.Raw)
             {
-                if (coverage.Writes(level, key.BucketStart))
-                {
-                    continue;
-                }
+                Merge(key with { Level = level, BucketStart = Rollups.BucketStart(level, key.BucketStart) }, delta);
+            }
+        }
+    }
 
-                var bucket = Rollups.BucketStart(level, key.BucketStart);
-                ref var rows = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, (level, bucket), out _);
-                rows ??= [];
-                CollectionsMarshal.GetValueRefOrAddDefault(rows, key with { Level = level, BucketStart = bucket }, out _).Merge(delta);
+    /// <summary>
+    /// Once a compaction has committed: its bucket is no longer owed, and a folded hour is owed to its day instead
+    /// (when the day is not compacted yet), so the day can be compacted from memory too.
+    /// </summary>
+    public void Compacted(CompactionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Bucket is not { } bucket)
+        {
+            return;
+        }
+
+        _buckets.Remove((result.Level, bucket));
+        if (result.Level == RollupLevel.Hour && !result.Coverage.Writes(RollupLevel.Day, bucket))
+        {
+            foreach (var (key, state) in result.Rows)
+            {
+                Merge(key with { Level = RollupLevel.Day, BucketStart = Rollups.BucketStart(RollupLevel.Day, key.BucketStart) }, state);
             }
         }
     }
@@ -57,9 +78,6 @@ internal sealed class PendingRollups
     /// <summary>The folded rows of a bucket (empty when nothing was committed for it).</summary>
     public IReadOnlyDictionary<RollupKey, AggregateState> Rows(RollupLevel level, long bucket) =>
         _buckets.TryGetValue((level, bucket), out var rows) ? rows : new Dictionary<RollupKey, AggregateState>();
-
-    /// <summary>Drops a bucket once its coarse rows are committed.</summary>
-    public void Remove(RollupLevel level, long bucket) => _buckets.Remove((level, bucket));
 
     /// <summary>
     /// Forgets everything after a change that rewrote rollups outside this bookkeeping (a meter's rebuild starting):
@@ -80,6 +98,13 @@ internal sealed class PendingRollups
         }
 
         _buckets.Clear();
+    }
+
+    private void Merge(in RollupKey key, in AggregateState delta)
+    {
+        ref var rows = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, (key.Level, key.BucketStart), out _);
+        rows ??= [];
+        CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _).Merge(delta);
     }
 
     private static long After(RollupLevel level, long ticks) =>

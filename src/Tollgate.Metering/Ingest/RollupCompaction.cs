@@ -8,6 +8,9 @@ namespace Tollgate.Metering.Ingest;
 /// <summary>One compaction to run: fold <see cref="Level"/>'s source rows from <see cref="From"/> on, up to <see cref="Due"/>.</summary>
 internal readonly record struct CompactionStep(RollupLevel Level, long From, long Due);
 
+/// <summary>What one step did: the coverage to save, and the bucket folded (if any) with the rows written for it.</summary>
+internal sealed record CompactionResult(RollupCoverage Coverage, RollupLevel Level, long? Bucket, IReadOnlyDictionary<RollupKey, AggregateState> Rows);
+
 /// <summary>
 /// Keeps the coarse rollups complete behind live traffic. Live events write only minute rows; once an hour has
 /// closed (plus a delay for stragglers) its minute rows are folded into hour rows, and once a day's hours are all
@@ -31,11 +34,10 @@ internal static class RollupCompaction
 
     /// <summary>
     /// Inside the caller's transaction, folds the first bucket of the step that has source rows (stretches without
-    /// any are skipped in the same step) and returns the coverage to save with it, and the bucket folded, if any,
-    /// to drop from <paramref name="pending"/> once committed. The rows come from <paramref name="pending"/> when it
-    /// holds the whole bucket, else from the store.
+    /// any are skipped in the same step) and returns what it did, for <see cref="PendingRollups.Compacted"/> once
+    /// committed. The rows come from <paramref name="pending"/> when it holds the whole bucket, else from the store.
     /// </summary>
-    public static (RollupCoverage Coverage, long? Folded) Run(IMeteringWriteSession session, IReadOnlyList<Meter> meters, RollupCoverage coverage, CompactionStep step, PendingRollups pending)
+    public static CompactionResult Run(IMeteringWriteSession session, IReadOnlyList<Meter> meters, RollupCoverage coverage, CompactionStep step, PendingRollups pending)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(meters);
@@ -52,7 +54,7 @@ internal static class RollupCompaction
 
         if (first is not { } firstRow || firstRow >= step.Due)
         {
-            return (With(coverage, step.Level, step.Due), null);
+            return new CompactionResult(With(coverage, step.Level, step.Due), step.Level, null, new Dictionary<RollupKey, AggregateState>());
         }
 
         var bucket = Rollups.BucketStart(step.Level, firstRow);
@@ -81,7 +83,7 @@ internal static class RollupCompaction
             session.MergeRollup(key, state);
         }
 
-        return (With(coverage, step.Level, bucket + width), bucket);
+        return new CompactionResult(With(coverage, step.Level, bucket + width), step.Level, bucket, rows);
     }
 
     private static RollupCoverage With(RollupCoverage coverage, RollupLevel level, long through) =>

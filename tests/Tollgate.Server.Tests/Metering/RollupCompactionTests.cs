@@ -126,10 +126,15 @@ public sealed class RollupCompactionTests
     [Fact]
     public async Task An_hour_begun_before_a_restart_or_a_rebuild_is_compacted_from_the_stored_minutes()
     {
-        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        var clock = new FakeTimeProvider(T("2026-03-10T09:20:00Z"));
         var first = await TollgateServer.StartAsync(time: clock);
         await CreateMeterAsync(first, TokensMeter);
         await CreateMeterAsync(first, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""");
+        await IngestAsync(first, Batch([Event("x", "acme", "2026-03-10T09:30:00Z", Tokens(1000))]));
+
+        // 09:00 is compacted by the first process, so what the second holds for the day misses it.
+        clock.SetUtcNow(T("2026-03-10T10:20:00Z"));
+        await CoverageWhenAsync(first, c => c.HoursBefore >= T("2026-03-10T10:00:00Z").UtcTicks);
         await IngestAsync(first, Batch([Event("a", "acme", "2026-03-10T10:05:00Z", Tokens(10))]));
 
         // The new process holds only part of 10:00 in memory, so that hour must be read back from the store.
@@ -170,6 +175,14 @@ public sealed class RollupCompactionTests
         Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T12:00:00Z", "tokens_total"));
         Assert.Equal(["2026-03-10T10:00:00Z|acme|30", "2026-03-10T11:00:00Z|acme|5", "2026-03-10T12:00:00Z|beta|107"], await ValuesAsync(server, tokens));
         Assert.Equal(["2026-03-10T10:00:00Z|-|2", "2026-03-10T11:00:00Z|-|1", "2026-03-10T12:00:00Z|-|2"], await ValuesAsync(server, calls, "calls"));
+
+        // The day began before the restart, so it is compacted from the stored hours.
+        clock.SetUtcNow(T("2026-03-11T00:02:00Z"));
+        await CoverageWhenAsync(server, c => c.DaysBefore >= T("2026-03-11T00:00:00Z").UtcTicks);
+        Assert.Equal(2, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z", "calls"));
+        var daily = Query(("from", "2026-03-10T00:00:00Z"), ("to", "2026-03-11T00:00:00Z"), ("windowSize", "DAY"));
+        Assert.Equal(["2026-03-10T00:00:00Z|-|1142"], await ValuesAsync(server, daily));
+        Assert.Equal(["2026-03-10T00:00:00Z|-|6"], await ValuesAsync(server, daily, "calls"));
     }
 
     [Fact]
