@@ -5,8 +5,10 @@ namespace Tollgate.Bench;
 
 /// <summary>
 /// Writes CloudEvents batches as an LLM gateway would send them: one <c>prompt</c> event per call with the
-/// tokens, model and token type, for ~1,000 customers. Ids are unique (run tag, connection, counter), so every
-/// event is new to the store's (source, id) deduplication. Each writer owns one buffer; no allocation per batch.
+/// tokens, model and token type, for ~1,000 customers. Ids are unique, so every event is new to the store's
+/// (source, id) deduplication: by default run tag, connection and counter (in order per connection, as a gateway's
+/// time-ordered ids would be); with <see cref="RandomIds"/> random UUIDs, as clients calling <c>randomUUID()</c>
+/// send them. Each writer owns one buffer; no allocation per batch.
 /// </summary>
 internal sealed class EventBatches
 {
@@ -27,6 +29,9 @@ internal sealed class EventBatches
     private readonly Random _random;
     private byte[] _buffer = new byte[64 * 1024];
     private long _counter;
+
+    /// <summary>Random version 4 UUIDs instead of ordered ids.</summary>
+    public bool RandomIds { get; init; }
 
     public EventBatches(string tag, int connection, int subjects, int seed)
     {
@@ -58,15 +63,19 @@ internal sealed class EventBatches
             var output = _random.Next(2) == 1;
             var tokens = output ? _random.Next(20, 1500) : _random.Next(50, 4000);
             var time = timeOf(first + i);
-            var id = _counter++;
+            var counter = _counter++;
+            var uuid = RandomIds ? Guid.NewGuid() : Guid.Empty;
             while (true)
             {
                 var span = _buffer.AsSpan(length);
-                if (Utf8.TryWrite(span, CultureInfo.InvariantCulture,
-                    $$$"""{"specversion":"1.0","id":"{{{_tag}}}-{{{_connection}}}-{{{id}}}","source":"gateway-bench","type":"prompt","subject":"customer-{{{subject:D4}}}","time":"{{{time:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}}","data":{"tokens":{{{tokens}}},"model":"{{{model}}}","type":"{{{(output ? "output" : "input")}}}"}}""",
+                var ok = RandomIds
+                    ? Utf8.TryWrite(span, CultureInfo.InvariantCulture, $"{{\"specversion\":\"1.0\",\"id\":\"{uuid:D}\"", out var head)
+                    : Utf8.TryWrite(span, CultureInfo.InvariantCulture, $"{{\"specversion\":\"1.0\",\"id\":\"{_tag}-{_connection}-{counter}\"", out head);
+                if (ok && Utf8.TryWrite(span[head..], CultureInfo.InvariantCulture,
+                    $$$""","source":"gateway-bench","type":"prompt","subject":"customer-{{{subject:D4}}}","time":"{{{time:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}}","data":{"tokens":{{{tokens}}},"model":"{{{model}}}","type":"{{{(output ? "output" : "input")}}}"}}""",
                     out var written))
                 {
-                    length += written;
+                    length += head + written;
                     break;
                 }
 

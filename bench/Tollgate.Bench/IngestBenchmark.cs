@@ -13,6 +13,8 @@ internal sealed record IngestSettings
 
     public required int Repeat { get; init; }
 
+    public bool RandomIds { get; init; }
+
     public required ServerSettings Server { get; init; }
 }
 
@@ -40,7 +42,7 @@ internal static class IngestBenchmark
         Console.WriteLine($"# Tollgate ingest benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         Console.WriteLine($"machine: {Machine.Describe()}");
         var dll = await Repository.ServerDllAsync(settings.Server.Dll, settings.Server.Build);
-        Console.WriteLine($"server: {Path.GetRelativePath(Repository.Root, dll)} ({Repository.Source()}); batches of {settings.BatchSize}, warm-up {settings.Warmup.TotalSeconds:0} s, window {settings.Duration.TotalSeconds:0} s, 1,000 subjects, unique ids");
+        Console.WriteLine($"server: {Path.GetRelativePath(Repository.Root, dll)} ({Repository.Source()}); batches of {settings.BatchSize}, warm-up {settings.Warmup.TotalSeconds:0} s, window {settings.Duration.TotalSeconds:0} s, 1,000 subjects, unique ids ({(settings.RandomIds ? "random UUIDs" : "ordered per connection")})");
         Console.WriteLine();
 
         var table = new Table("connections", "run", "events/s (204)", "batches", "p50 ms", "p99 ms", "max ms", "failed", "server CPU (cores)", "bench CPU (cores)", "stored = all 204s", "store size");
@@ -71,6 +73,7 @@ internal static class IngestBenchmark
                             // A hard stop besides the clock: no more than a million events per second of the run.
                             MaxEvents = (long)(window.TotalSeconds * 1_000_000),
                             TimeOf = _ => DateTime.UtcNow,
+                            RandomIds = settings.RandomIds,
                             ServerCpu = () => server.CpuTime,
                         }, cancellationToken);
                         await server.StopAsync();

@@ -17,6 +17,9 @@ internal sealed record LoadPlan
 
     public int Subjects { get; init; } = 1000;
 
+    /// <summary>Random UUIDs as event ids instead of ordered ones.</summary>
+    public bool RandomIds { get; init; }
+
     /// <summary>Load before the measured window; nothing sent during it is counted.</summary>
     public TimeSpan Warmup { get; init; }
 
@@ -129,7 +132,7 @@ internal static class LoadDriver
             latencies[c] = new List<double>(4096);
             workers[c] = Task.Run(async () =>
             {
-                var batches = new EventBatches(plan.Tag, connection, plan.Subjects, seed: HashCode.Combine(plan.Tag, connection));
+                var batches = new EventBatches(plan.Tag, connection, plan.Subjects, seed: HashCode.Combine(plan.Tag, connection)) { RandomIds = plan.RandomIds };
                 while (!cancellationToken.IsCancellationRequested && clock.Elapsed < windowEnd)
                 {
                     var first = Interlocked.Add(ref next, plan.BatchSize) - plan.BatchSize;

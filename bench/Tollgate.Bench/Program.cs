@@ -20,9 +20,10 @@ var batch = new Option<int>("--batch") { Description = "Events per request.", De
 var warmup = new Option<int>("--warmup") { Description = "Seconds of load before the measured window.", DefaultValueFactory = _ => 5 };
 var duration = new Option<int>("--duration") { Description = "Seconds of the measured window (at most 120).", DefaultValueFactory = _ => 20 };
 var repeat = new Option<int>("--repeat") { Description = "Runs of each connection count (machines are noisy; report the better).", DefaultValueFactory = _ => 2 };
+var randomIds = new Option<bool>("--random-ids") { Description = "Send random UUIDs as event ids (as clients using randomUUID() do) instead of ids ordered per connection." };
 var ingest = new Command("ingest", "Durable ingest throughput over HTTP: batches of CloudEvents from N connections against a fresh server; only 204s count.")
 {
-    connections, batch, warmup, duration, repeat, serverDll, noBuild, keepData, perfMap,
+    connections, batch, warmup, duration, repeat, randomIds, serverDll, noBuild, keepData, perfMap,
 };
 ingest.SetAction((result, cancellationToken) => IngestBenchmark.RunAsync(new IngestSettings
 {
@@ -31,6 +32,7 @@ ingest.SetAction((result, cancellationToken) => IngestBenchmark.RunAsync(new Ing
     Warmup = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(warmup), 0, 60)),
     Duration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(duration), 1, 120)),
     Repeat = Math.Clamp(result.GetValue(repeat), 1, 5),
+    RandomIds = result.GetValue(randomIds),
     Server = Server(result),
 }, cancellationToken));
 
