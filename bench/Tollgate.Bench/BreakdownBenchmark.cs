@@ -116,12 +116,7 @@ internal static class BreakdownBenchmark
             var directory = Repository.NewDataDirectory("breakdown");
             try
             {
-                var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
-                store.Migrate(MeteringModule.SqliteMigrations);
-                using var session = new SqliteMeteringStore(store).OpenWriteSession();
-                session.Begin();
-                session.InsertMeter(meter);
-                session.Commit();
+                using var session = OpenSession(directory, meter);
 
                 var records = parsed.SelectMany(p => p.Select(e => e.Record)).ToArray();
                 var flat = contributions.SelectMany(c => c).ToArray();
@@ -219,6 +214,18 @@ internal static class BreakdownBenchmark
         return 0;
     }
 
+    /// <summary>A fresh store in <paramref name="directory"/> holding <paramref name="meter"/>, and the writer's session on it.</summary>
+    private static IMeteringWriteSession OpenSession(string directory, Meter meter)
+    {
+        var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
+        store.Migrate(MeteringModule.SqliteMigrations);
+        var session = new SqliteMeteringStore(store).OpenWriteSession();
+        session.Begin();
+        session.InsertMeter(meter);
+        session.Commit();
+        return session;
+    }
+
     private static Table CompactionTable(Meter meter, bool keepData)
     {
         const int Subjects = 1000;
@@ -227,12 +234,7 @@ internal static class BreakdownBenchmark
         var directory = Repository.NewDataDirectory("compaction");
         try
         {
-            var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
-            store.Migrate(MeteringModule.SqliteMigrations);
-            using var session = new SqliteMeteringStore(store).OpenWriteSession();
-            session.Begin();
-            session.InsertMeter(meter);
-            session.Commit();
+            using var session = OpenSession(directory, meter);
 
             var hour = Rollups.BucketStart(RollupLevel.Hour, DateTime.UtcNow.Ticks) - TimeSpan.TicksPerHour;
             var coverage = new RollupCoverage(hour, Rollups.BucketStart(RollupLevel.Day, hour));
