@@ -150,7 +150,7 @@ internal static class BulkSeeder
     }
 
     /// <summary>Upserts the chunk's rollup deltas in primary-key order, so neighbouring rows land on neighbouring pages.</summary>
-    private static long Flush(IMeteringWriteSession session, Dictionary<RollupKey, AggregateState> deltas)
+    private static long Flush(SqliteMeteringWriteSession session, Dictionary<RollupKey, AggregateState> deltas)
     {
         var count = deltas.Count;
         foreach (var (key, delta) in deltas

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Tollgate.Metering.Api;
 using Tollgate.Metering.Events;
 using Tollgate.Metering.Meters;
-using Tollgate.Metering.Queries;
+using Tollgate.Metering.Storage.Relational;
 using Tollgate.Store;
 
 namespace Tollgate.Metering.Storage.Sqlite;
@@ -16,7 +14,7 @@ namespace Tollgate.Metering.Storage.Sqlite;
 /// their stored values, so the next merge into a hot row (the current minute) writes final values with a plain
 /// UPDATE; a row met for the first time is upserted, its decimals added by C# functions inside SQLite.
 /// </summary>
-internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
+internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
 {
     /// <summary>Remembered rows past this are forgotten at the next commit (about ten minutes of 1,000 subjects × 10 groups).</summary>
     private const int RememberedRows = 100_000;
@@ -33,8 +31,8 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
     private long _nextSeq;
 
     public SqliteMeteringWriteSession(SqliteWriter writer)
+        : base((writer ?? throw new ArgumentNullException(nameof(writer))).Connection)
     {
-        ArgumentNullException.ThrowIfNull(writer);
         _writer = writer;
         _connection = writer.Connection;
         var connection = _connection;
@@ -72,9 +70,10 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
             """, "$meter", "$subject", "$bucket", "$group", "$value");
     }
 
-    public void Begin()
+    public override void Begin()
     {
         _transaction = _connection.BeginTransaction(deferred: false);
+        Transaction = _transaction;
         foreach (var command in (ReadOnlySpan<SqliteCommand>)[_findEvent, _addDistinct])
         {
             command.Transaction = _transaction;
@@ -86,11 +85,12 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         }
     }
 
-    public void Commit()
+    public override void Commit()
     {
         _transaction!.Commit();
         _transaction.Dispose();
         _transaction = null;
+        Transaction = null;
         _writer.Committed();
         if (_rows.Count > RememberedRows)
         {
@@ -98,7 +98,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         }
     }
 
-    public void Rollback()
+    public override void Rollback()
     {
         // What this transaction wrote is undone, so what was remembered of it is no longer true.
         _rows.Clear();
@@ -119,9 +119,10 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
 
         _transaction.Dispose();
         _transaction = null;
+        Transaction = null;
     }
 
-    public InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks)
+    public override InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks)
     {
         ArgumentNullException.ThrowIfNull(record);
         var insert = _insertEvent;
@@ -160,7 +161,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         return new InsertOutcome(reader.GetInt64(0), Inserted: false, Conflict: !same);
     }
 
-    public void MergeRollup(in RollupKey key, in AggregateState delta)
+    public override void MergeRollup(in RollupKey key, in AggregateState delta)
     {
         ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var known);
         if (known)
@@ -217,7 +218,7 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         }
     }
 
-    public void AddDistinctValue(long meterNumber, string subject, long minute, string groupKey, string value)
+    public override void AddDistinctValue(long meterNumber, string subject, long minute, string groupKey, string value)
     {
         var p = _addDistinct.Parameters;
         p[0].Value = meterNumber;
@@ -228,128 +229,27 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         _addDistinct.ExecuteNonQuery();
     }
 
-    public void RecordConflict(EventRecord record, long receivedAtTicks)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        Execute("""
-            INSERT INTO event_conflicts (source, id, received_at, type, subject, time, data)
-            VALUES ($source, $id, $received, $type, $subject, $time, $data)
-            """,
-            ("$source", record.Source), ("$id", record.Id), ("$received", receivedAtTicks), ("$type", record.Type),
-            ("$subject", record.Subject), ("$time", record.TimeTicks), ("$data", record.Data));
-    }
-
-    public void InsertMeter(Meter meter)
-    {
-        ArgumentNullException.ThrowIfNull(meter);
-        Execute("""
-            INSERT INTO meters (num, id, slug, name, description, aggregation, event_type, value_property, group_by, event_from, metadata,
-                                created_at, updated_at, deleted_at, built_through_seq, ready)
-            VALUES ($num, $id, $slug, $name, $description, $aggregation, $eventType, $valueProperty, $groupBy, $eventFrom, $metadata,
-                    $created, $updated, $deleted, $built, $ready)
-            """, MeterParameters(meter));
-    }
-
-    public void UpdateMeter(Meter meter)
-    {
-        ArgumentNullException.ThrowIfNull(meter);
-        Execute("""
-            UPDATE meters SET name = $name, description = $description, group_by = $groupBy, metadata = $metadata,
-                updated_at = $updated, deleted_at = $deleted, built_through_seq = $built, ready = $ready
-            WHERE num = $num
-            """, MeterParameters(meter));
-    }
-
-    public void ClearRollups(long meterNumber)
+    public override void ClearRollups(long meterNumber)
     {
         _rows.Clear();
-        Execute("DELETE FROM meter_rollups WHERE meter_num = $num", ("$num", meterNumber));
-        Execute("DELETE FROM meter_distinct_values WHERE meter_num = $num", ("$num", meterNumber));
+        base.ClearRollups(meterNumber);
     }
 
-    public void SetBuildProgress(long meterNumber, long builtThroughSeq, bool ready) =>
-        Execute("UPDATE meters SET built_through_seq = $seq, ready = $ready WHERE num = $num",
-            ("$seq", builtThroughSeq), ("$ready", ready ? 1 : 0), ("$num", meterNumber));
-
-    public RollupCoverage? ReadCoverage() => SqliteMeteringStore.ReadCoverage(_connection, _transaction);
-
-    public void SaveCoverage(RollupCoverage coverage) =>
-        Execute("INSERT OR REPLACE INTO rollup_coverage (id, hours_before, days_before) VALUES (1, $hours, $days)",
-            ("$hours", coverage.HoursBefore), ("$days", coverage.DaysBefore));
-
-    public IReadOnlyList<RollupRow> ReadRollups(long meterNumber, RollupLevel level, long start, long end)
+    protected override void Dispose(bool disposing)
     {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = """
-            SELECT subject, bucket_start, group_key, count, sum, min, max, latest_time, latest_value FROM meter_rollups
-            WHERE meter_num = $meter AND level = $level AND bucket_start >= $start AND bucket_start < $end
-            """;
-        command.Parameters.AddWithValue("$meter", meterNumber);
-        command.Parameters.AddWithValue("$level", (int)level);
-        command.Parameters.AddWithValue("$start", start);
-        command.Parameters.AddWithValue("$end", end);
-        return SqliteMeteringStore.ReadRollupRows(command);
-    }
-
-    public long? FindBucket(long meterNumber, RollupLevel level, long from, bool last)
-    {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = $"SELECT {(last ? "MAX" : "MIN")}(bucket_start) FROM meter_rollups WHERE meter_num = $meter AND level = $level AND bucket_start >= $from";
-        command.Parameters.AddWithValue("$meter", meterNumber);
-        command.Parameters.AddWithValue("$level", (int)level);
-        command.Parameters.AddWithValue("$from", from);
-        return command.ExecuteScalar() is long bucket ? bucket : null;
-    }
-
-    public long NextMeterNumber() => (long)Scalar("SELECT COALESCE(MAX(num), 0) + 1 FROM meters")!;
-
-    public long MaxEventSeq() => (long)Scalar("SELECT COALESCE(MAX(seq), 0) FROM events")!;
-
-    public IReadOnlyList<StoredEvent> ReadEventsForBuild(string type, long afterSeq, long throughSeq, int limit)
-    {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = """
-            SELECT seq, id, source, type, subject, time, data, dataschema, ingested_at FROM events
-            WHERE seq > $after AND seq <= $through AND type = $type ORDER BY seq LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$after", afterSeq);
-        command.Parameters.AddWithValue("$through", throughSeq);
-        command.Parameters.AddWithValue("$type", type);
-        command.Parameters.AddWithValue("$limit", limit);
-        var events = new List<StoredEvent>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        if (disposing)
         {
-            events.Add(SqliteMeteringStore.ReadEvent(reader));
+            Rollback();
+            _insertEvent.Dispose();
+            _findEvent.Dispose();
+            _upsertRollup.Dispose();
+            _updateRollup.Dispose();
+            _addDistinct.Dispose();
+            _writer.Dispose();
         }
 
-        return events;
+        base.Dispose(disposing);
     }
-
-    public void Dispose()
-    {
-        Rollback();
-        _insertEvent.Dispose();
-        _findEvent.Dispose();
-        _upsertRollup.Dispose();
-        _updateRollup.Dispose();
-        _addDistinct.Dispose();
-        _writer.Dispose();
-    }
-
-    private static (string, object?)[] MeterParameters(Meter meter) =>
-    [
-        ("$num", meter.Number), ("$id", meter.Id), ("$slug", meter.Slug), ("$name", meter.Name), ("$description", meter.Description),
-        ("$aggregation", meter.Aggregation.ToString()), ("$eventType", meter.EventType), ("$valueProperty", meter.ValueProperty),
-        ("$groupBy", JsonSerializer.Serialize(meter.GroupBy.ToDictionary(StringComparer.Ordinal), MeteringJsonContext.Default.DictionaryStringString)),
-        ("$eventFrom", meter.EventFrom?.UtcTicks),
-        ("$metadata", meter.Metadata is null ? null : JsonSerializer.Serialize(meter.Metadata.ToDictionary(StringComparer.Ordinal), MeteringJsonContext.Default.DictionaryStringString)),
-        ("$created", meter.CreatedAt.UtcTicks), ("$updated", meter.UpdatedAt.UtcTicks), ("$deleted", meter.DeletedAt?.UtcTicks),
-        ("$built", meter.BuiltThroughSeq), ("$ready", meter.Ready ? 1 : 0),
-    ];
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
     {
@@ -361,27 +261,6 @@ internal sealed class SqliteMeteringWriteSession : IMeteringWriteSession
         }
 
         return command;
-    }
-
-    private void Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(string sql)
-    {
-        using var command = _connection.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 
     private static string? Combine(string? a, string? b, Func<decimal, decimal, decimal> combine)
