@@ -134,10 +134,7 @@ internal static class BreakdownBenchmark
                     clock.Restart();
                     session.Begin();
                     var now = DateTime.UtcNow.Ticks;
-                    for (var i = start; i < end; i++)
-                    {
-                        session.InsertEvent(records[i], now);
-                    }
+                    session.InsertEvents(records[start..end], now, new InsertOutcome[end - start]);
 
                     insert += clock.Elapsed;
                     clock.Restart();

@@ -6,6 +6,7 @@ using Tollgate.Metering.Ingest;
 using Tollgate.Metering.Meters;
 using Tollgate.Metering.Queries;
 using Tollgate.Metering.Storage;
+using Tollgate.Metering.Storage.Postgres;
 using Tollgate.Metering.Storage.Sqlite;
 using Tollgate.Store;
 
@@ -17,11 +18,22 @@ public static class MeteringModule
     /// <summary>The schema steps of this module on the embedded store.</summary>
     public static IReadOnlyList<StoreMigration> SqliteMigrations => SqliteMeteringMigrations.All;
 
-    public static IServiceCollection AddMetering(this IServiceCollection services, IngestOptions? options = null)
+    /// <summary>The schema steps of this module on the shared PostgreSQL store.</summary>
+    public static IReadOnlyList<StoreMigration> PostgresMigrations => PostgresMeteringMigrations.All;
+
+    public static IServiceCollection AddMetering(this IServiceCollection services, IngestOptions? options = null, StoreProvider provider = StoreProvider.Sqlite)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options ?? new IngestOptions());
-        services.AddSingleton<IMeteringStore, SqliteMeteringStore>();
+        if (provider == StoreProvider.Postgres)
+        {
+            services.AddSingleton<IMeteringStore, PostgresMeteringStore>();
+        }
+        else
+        {
+            services.AddSingleton<IMeteringStore, SqliteMeteringStore>();
+        }
+
         services.AddSingleton<MeterCatalog>();
         services.AddSingleton<EventIngestor>();
         services.AddSingleton<MeterService>();

@@ -9,3 +9,13 @@ public sealed record StoreOptions
     /// <summary>The SQLite database file inside <see cref="DataDirectory"/>.</summary>
     public string DatabasePath => Path.Combine(DataDirectory, "tollgate.db");
 }
+
+/// <summary>Which engine holds Tollgate's data.</summary>
+public enum StoreProvider
+{
+    /// <summary>The embedded SQLite file under the data directory (one node).</summary>
+    Sqlite,
+
+    /// <summary>A shared PostgreSQL database (any number of nodes).</summary>
+    Postgres,
+}

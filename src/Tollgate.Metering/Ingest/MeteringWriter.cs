@@ -26,6 +26,7 @@ internal sealed partial class MeteringWriter(
     private readonly HashSet<(long, string, long, string, string)> _distinct = [];
     private readonly List<IngestRequest> _group = [];
     private readonly PendingRollups _pending = new();
+    private InsertOutcome[] _outcomes = new InsertOutcome[128];
     private IMeteringWriteSession? _session;
     private Task? _loop;
     private volatile TaskCompletionSource? _paused;
@@ -133,10 +134,16 @@ internal sealed partial class MeteringWriter(
             foreach (var request in _group)
             {
                 var current = ReferenceEquals(request.Snapshot, snapshot);
+                if (_outcomes.Length < request.Events.Count)
+                {
+                    _outcomes = new InsertOutcome[request.Events.Count];
+                }
+
+                session.InsertEvents(request.Events, now, _outcomes);
                 for (var i = 0; i < request.Events.Count; i++)
                 {
                     var record = request.Events[i];
-                    var outcome = session.InsertEvent(record, now);
+                    var outcome = _outcomes[i];
                     if (outcome.Inserted)
                     {
                         var contributions = current ? request.Contributions[i] : EventIngestor.Contribute(snapshot, record);
@@ -186,7 +193,7 @@ internal sealed partial class MeteringWriter(
         var session = _session!;
         try
         {
-            session.Begin();
+            session.Begin(exclusive: true);
             var result = change.Apply(session, catalog.Current.All);
             session.Commit();
 
@@ -215,7 +222,7 @@ internal sealed partial class MeteringWriter(
         var session = _session!;
         try
         {
-            session.Begin();
+            session.Begin(exclusive: true);
             var through = session.MaxEventSeq();
             var chunk = session.ReadEventsForBuild(meter.Meter.EventType, meter.Meter.BuiltThroughSeq, through, options.RebuildChunk);
             foreach (var stored in chunk)
@@ -278,7 +285,7 @@ internal sealed partial class MeteringWriter(
         var session = _session!;
         try
         {
-            session.Begin();
+            session.Begin(exclusive: true);
             if (session.ReadCoverage() is not { } coverage)
             {
                 // Rows written before coverage was kept exist at every level, so the coarse levels count as
@@ -334,7 +341,7 @@ internal sealed partial class MeteringWriter(
         var session = _session!;
         try
         {
-            session.Begin();
+            session.Begin(exclusive: true);
             var result = RollupCompaction.Run(session, catalog.Current.All, _coverage, step, _pending);
             session.SaveCoverage(result.Coverage);
             session.Commit();

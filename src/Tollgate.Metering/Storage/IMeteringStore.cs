@@ -54,14 +54,21 @@ public interface IMeteringStore
 /// </summary>
 public interface IMeteringWriteSession : IDisposable
 {
-    void Begin();
+    /// <summary>
+    /// Opens the transaction. An exclusive one (meter changes, the step that makes a rebuilt meter current,
+    /// compaction) waits for every ingest transaction in flight on any node and holds new ones off until it ends.
+    /// </summary>
+    void Begin(bool exclusive = false);
 
     void Commit();
 
     void Rollback();
 
-    /// <summary>Inserts an event unless its (source, id) is stored; returns the new sequence number, or the outcome.</summary>
-    InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks);
+    /// <summary>
+    /// Inserts each event unless its (source, id) is stored (or comes earlier in the same list); <paramref name="outcomes"/>
+    /// receives what happened to each, in order.
+    /// </summary>
+    void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes);
 
     /// <summary>Adds a delta to a rollup row, creating it when absent.</summary>
     void MergeRollup(in RollupKey key, in AggregateState delta);

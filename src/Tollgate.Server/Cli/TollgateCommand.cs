@@ -18,21 +18,27 @@ internal static class TollgateCommand
             Description = "Bearer token for the admin API and console; required when they listen beyond loopback. [env: TOLLGATE_ADMIN_TOKEN]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOLLGATE_ADMIN_TOKEN"),
         };
+        var database = new Option<string?>("--db")
+        {
+            Description = "Shared PostgreSQL store (postgres://user:password@host:port/database?schema=name) instead of the embedded one; several nodes may share it. [env: TOLLGATE_DATABASE_URL]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOLLGATE_DATABASE_URL"),
+        };
         var queueCapacity = new Option<int>("--ingest-queue")
         {
             Description = "Ingest requests that may wait for the writer before ingest answers 503. [env: TOLLGATE_INGEST_QUEUE]",
             DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("TOLLGATE_INGEST_QUEUE"), System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : new IngestOptions().QueueCapacity,
         };
 
-        var serve = new Command("serve", "Run Tollgate: proxy, admin API and console in one process on the embedded store.")
+        var serve = new Command("serve", "Run Tollgate: proxy, admin API and console in one process, on the embedded store or a shared PostgreSQL.")
         {
-            data, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
+            data, database, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
         };
         serve.SetAction(async (result, cancellationToken) =>
         {
             var options = new TollgateOptions
             {
                 DataDirectory = result.GetValue(data)!,
+                DatabaseUrl = string.IsNullOrEmpty(result.GetValue(database)) ? null : result.GetValue(database),
                 ProxyListen = result.GetValue(proxyListen)!,
                 AdminListen = result.GetValue(adminListen)!,
                 ConsoleListen = result.GetValue(consoleListen)!,
@@ -57,7 +63,27 @@ internal static class TollgateCommand
             return 0;
         });
 
-        return new RootCommand("Tollgate: an AI gateway with metering and billing built in.") { serve };
+        var migrate = new Command("migrate", "Create or upgrade the store's schema, then exit (serve also does this on start).") { data, database };
+        migrate.SetAction(async (result, cancellationToken) =>
+        {
+            try
+            {
+                TollgateHost.Migrate(new TollgateOptions
+                {
+                    DataDirectory = result.GetValue(data)!,
+                    DatabaseUrl = string.IsNullOrEmpty(result.GetValue(database)) ? null : result.GetValue(database),
+                });
+            }
+            catch (ArgumentException exception)
+            {
+                await Console.Error.WriteLineAsync("tollgate: " + exception.Message);
+                return 2;
+            }
+
+            return 0;
+        });
+
+        return new RootCommand("Tollgate: an AI gateway with metering and billing built in.") { serve, migrate };
     }
 
     private static Option<string> Option(string name, string variable, string fallback, string description) => new(name)

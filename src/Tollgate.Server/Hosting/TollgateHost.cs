@@ -39,19 +39,18 @@ public static class TollgateHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(endpoints);
-        services.AddSingleton(new StoreOptions { DataDirectory = options.DataDirectory });
-        services.AddSingleton<SqliteStore>();
+        AddStore(services, options);
         services.AddSingleton<MatcherPolicy, ListenerMatcherPolicy>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions.Remove("traceId");
         });
-        services.AddMetering(options.Ingest);
+        services.AddMetering(options.Ingest, options.DatabaseUrl is null ? StoreProvider.Sqlite : StoreProvider.Postgres);
         configure?.Invoke(services);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<SqliteStore>().Migrate(MeteringModule.SqliteMigrations);
+        MigrateStore(app.Services, options);
         app.Lifetime.ApplicationStopped.Register(SqliteStore.CloseAll);
 
         app.UseExceptionHandler();
@@ -74,6 +73,46 @@ public static class TollgateHost
             .OnListener(Listener.Console);
 
         return app;
+    }
+
+    /// <summary>Creates or upgrades the configured store's schema and returns (<c>tollgate migrate</c>).</summary>
+    public static void Migrate(TollgateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var services = new ServiceCollection().AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+        services.AddSingleton(TimeProvider.System);
+        AddStore(services, options);
+        using var provider = services.BuildServiceProvider();
+        MigrateStore(provider, options);
+        SqliteStore.CloseAll();
+    }
+
+    private static void AddStore(IServiceCollection services, TollgateOptions options)
+    {
+        if (options.DatabaseUrl is { } url)
+        {
+            // Refuse a malformed URL before anything starts.
+            _ = Tollgate.Store.Postgres.PostgresUrl.ToConnectionString(url);
+            services.AddSingleton(new Tollgate.Store.Postgres.PostgresOptions(url));
+            services.AddSingleton<Tollgate.Store.Postgres.PostgresStore>();
+        }
+        else
+        {
+            services.AddSingleton(new StoreOptions { DataDirectory = options.DataDirectory });
+            services.AddSingleton<SqliteStore>();
+        }
+    }
+
+    private static void MigrateStore(IServiceProvider services, TollgateOptions options)
+    {
+        if (options.DatabaseUrl is null)
+        {
+            services.GetRequiredService<SqliteStore>().Migrate(MeteringModule.SqliteMigrations);
+        }
+        else
+        {
+            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate(MeteringModule.PostgresMigrations);
+        }
     }
 
     private static void Bind(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IPEndPoint endpoint, Listener listener, ListenerEndpoints endpoints) =>

@@ -7,6 +7,9 @@ public sealed record TollgateOptions
 {
     public string DataDirectory { get; init; } = "./data";
 
+    /// <summary>The shared PostgreSQL store (URL or connection string); null for the embedded SQLite store.</summary>
+    public string? DatabaseUrl { get; init; }
+
     public string ProxyListen { get; init; } = "127.0.0.1:8000";
 
     public string AdminListen { get; init; } = "127.0.0.1:8001";

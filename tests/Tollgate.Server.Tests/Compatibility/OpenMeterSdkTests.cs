@@ -4,7 +4,7 @@ using Tollgate.Server.Tests.Infrastructure;
 namespace Tollgate.Server.Tests.Compatibility;
 
 /// <summary>Drives a real Tollgate with the official OpenMeter JavaScript SDK (tests/compat/openmeter-sdk/compat.mjs).</summary>
-public sealed class OpenMeterSdkTests
+public abstract class OpenMeterSdkTests(TestStore store)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -17,7 +17,7 @@ public sealed class OpenMeterSdkTests
             Directory.Exists(Path.Combine(folder, "node_modules", "@openmeter", "sdk")),
             $"The OpenMeter SDK is not installed in {folder}: run `npm ci --prefix tests/compat/openmeter-sdk` from the repository root.");
 
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = folder,
@@ -66,3 +66,7 @@ public sealed class OpenMeterSdkTests
         throw new InvalidOperationException($"No directory above {AppContext.BaseDirectory} contains Tollgate.slnx.");
     }
 }
+
+public sealed class OpenMeterSdkTestsOnSqlite() : OpenMeterSdkTests(TestStore.Sqlite);
+
+public sealed class OpenMeterSdkTestsOnPostgres() : OpenMeterSdkTests(TestStore.Postgres);

@@ -10,10 +10,11 @@ namespace Tollgate.Server.Tests.Infrastructure;
 /// <summary>A real Tollgate on loopback port 0 over a real SQLite file in its own temporary directory.</summary>
 public sealed class TollgateServer : IAsyncDisposable
 {
-    private TollgateServer(WebApplication app, string dataDirectory, bool ownsDirectory)
+    private TollgateServer(WebApplication app, string dataDirectory, bool ownsDirectory, string? databaseUrl)
     {
         App = app;
         DataDirectory = dataDirectory;
+        DatabaseUrl = databaseUrl;
         OwnsDirectory = ownsDirectory;
         var endpoints = app.Services.GetRequiredService<ListenerEndpoints>();
         AdminUrl = endpoints.Url(Listener.Admin);
@@ -26,6 +27,9 @@ public sealed class TollgateServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The PostgreSQL store (with its own schema) when the test runs on PostgreSQL; null on SQLite.</summary>
+    public string? DatabaseUrl { get; }
+
     private bool OwnsDirectory { get; }
 
     public Uri AdminUrl { get; }
@@ -37,13 +41,15 @@ public sealed class TollgateServer : IAsyncDisposable
     /// <summary>A client for the admin listener.</summary>
     public HttpClient Admin { get; }
 
-    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null)
+    /// <summary>A server on SQLite, or on the PostgreSQL store at <paramref name="databaseUrl"/>; see <see cref="TestStore"/>.</summary>
+    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null, string? databaseUrl = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
         var app = TollgateHost.Build(new TollgateOptions
         {
             DataDirectory = dataDirectory,
+            DatabaseUrl = databaseUrl,
             ProxyListen = "127.0.0.1:0",
             AdminListen = "127.0.0.1:0",
             ConsoleListen = "127.0.0.1:0",
@@ -58,7 +64,7 @@ public sealed class TollgateServer : IAsyncDisposable
             }
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new TollgateServer(app, dataDirectory, owns);
+        return new TollgateServer(app, dataDirectory, owns, databaseUrl);
     }
 
     public static string NewDataDirectory()
@@ -72,7 +78,7 @@ public sealed class TollgateServer : IAsyncDisposable
     public async Task<TollgateServer> RestartAsync(TimeProvider? time = null)
     {
         await StopAsync();
-        return await StartAsync(DataDirectory, time: time);
+        return await StartAsync(DataDirectory, time: time, databaseUrl: DatabaseUrl);
     }
 
     public async Task StopAsync()
@@ -93,6 +99,23 @@ public sealed class TollgateServer : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
         return body;
+    }
+
+    /// <summary>One value from the store itself (<c>@name</c> parameters), for checks that look at rows directly.</summary>
+    public async Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = TestStore.Open(DataDirectory, DatabaseUrl);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async ValueTask DisposeAsync()

@@ -7,7 +7,7 @@ using static Tollgate.Server.Tests.Infrastructure.Events;
 
 namespace Tollgate.Server.Tests.Metering;
 
-public sealed class EventIngestTests
+public abstract class EventIngestTests(TestStore store)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -25,7 +25,7 @@ public sealed class EventIngestTests
     [InlineData("application/cloudevents-batch+json; charset=utf-8", true)]
     public async Task Accepts_every_cloudevents_content_type_with_204(string contentType, bool batch)
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         var one = Event("e1", "acme", "2024-01-01T10:00:00Z", Tokens(5));
         using var response = await server.PostJsonAsync("/api/v1/events", batch ? Batch([one]) : one, contentType);
@@ -36,7 +36,7 @@ public sealed class EventIngestTests
     [Fact]
     public async Task The_same_source_and_id_counts_once_even_across_requests_and_restarts()
     {
-        await using var first = await TollgateServer.StartAsync(TollgateServer.NewDataDirectory());
+        await using var first = await store.StartAsync(TollgateServer.NewDataDirectory());
         await CreateMeterAsync(first, TokensMeter);
         var e = Event("dup", "acme", "2024-01-01T10:00:00Z", Tokens(7));
         await IngestAsync(first, Batch([e, e]));
@@ -54,7 +54,7 @@ public sealed class EventIngestTests
     [Fact]
     public async Task A_known_id_with_a_different_payload_is_kept_out_and_the_first_stays()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         await IngestAsync(server, Batch([Event("x", "acme", "2024-01-01T10:00:00Z", Tokens(7))]));
         await IngestAsync(server, Batch([Event("x", "acme", "2024-01-01T10:00:00Z", Tokens(700))]));
@@ -64,17 +64,16 @@ public sealed class EventIngestTests
         var listed = Assert.Single(events.RootElement.EnumerateArray());
         Assert.Equal(7, listed.GetProperty("event").GetProperty("data").GetProperty("tokens").GetInt32());
 
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "tollgate.db")}");
-        connection.Open();
-        using var command = connection.CreateCommand();
+        await using var connection = TestStore.Open(server.DataDirectory, server.DatabaseUrl);
+        await using var command = connection.CreateCommand();
         command.CommandText = "SELECT data FROM event_conflicts WHERE source = 'test' AND id = 'x'";
-        Assert.Equal("""{"tokens":700,"model":"gpt-4","type":"input"}""", command.ExecuteScalar());
+        Assert.Equal("""{"tokens":700,"model":"gpt-4","type":"input"}""", await command.ExecuteScalarAsync(Ct));
     }
 
     [Fact]
     public async Task A_batch_with_one_bad_event_is_refused_whole_with_a_problem_naming_the_field()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         var good = Event("g", "acme", "2024-01-01T10:00:00Z", Tokens(1));
         var bad = """{"specversion":"1.0","id":"b","source":"test","type":"prompt","time":"2024-01-01T10:00:00Z","data":{}}""";
@@ -95,7 +94,7 @@ public sealed class EventIngestTests
     [InlineData("application/cloudevents+json", "[]", 400, "$: must be a single CloudEvent object for application/cloudevents+json; send batches as application/cloudevents-batch+json")]
     public async Task Malformed_requests_get_a_problem_and_store_nothing(string contentType, string body, int status, string detail)
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         using var response = await server.PostJsonAsync("/api/v1/events", body, contentType);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -107,7 +106,7 @@ public sealed class EventIngestTests
     [Fact]
     public async Task A_full_queue_answers_503_with_retry_after_and_stores_nothing_of_that_request()
     {
-        await using var server = await TollgateServer.StartAsync(ingest: new IngestOptions { QueueCapacity = 1 });
+        await using var server = await store.StartAsync(ingest: new IngestOptions { QueueCapacity = 1 });
         await CreateMeterAsync(server, TokensMeter);
         var writer = server.App.Services.GetRequiredService<MeteringWriter>();
 
@@ -134,7 +133,7 @@ public sealed class EventIngestTests
     {
         // One event per commit and ten per rebuild step: the 200 events stored before the meter existed take
         // about 25 steps to count, and 60 ingest requests are already queued behind the meter's creation.
-        await using var server = await TollgateServer.StartAsync(ingest: new IngestOptions { MaxEventsPerCommit = 1, RebuildChunk = 10 });
+        await using var server = await store.StartAsync(ingest: new IngestOptions { MaxEventsPerCommit = 1, RebuildChunk = 10 });
         await IngestAsync(server, Batch(Enumerable.Range(0, 200).Select(i => Event($"old-{i}", "acme", "2024-01-01T10:00:00Z", Tokens(1)))));
         var writer = server.App.Services.GetRequiredService<MeteringWriter>();
         var ingestor = server.App.Services.GetRequiredService<EventIngestor>();
@@ -174,7 +173,7 @@ public sealed class EventIngestTests
     public async Task Graceful_shutdown_commits_everything_it_acknowledged()
     {
         var directory = TollgateServer.NewDataDirectory();
-        var server = await TollgateServer.StartAsync(directory);
+        var server = await store.StartAsync(directory);
         await CreateMeterAsync(server, TokensMeter);
         var sends = Enumerable.Range(0, 20).Select(i => server.PostJsonAsync("/api/v1/events",
             Batch(Enumerable.Range(0, 50).Select(j => Event($"{i}-{j}", "acme", "2024-01-01T10:00:00Z", Tokens(1)))),
@@ -184,7 +183,7 @@ public sealed class EventIngestTests
         await stop;
         var acknowledged = responses.Count(r => r.StatusCode == HttpStatusCode.NoContent) * 50;
 
-        await using var restarted = await TollgateServer.StartAsync(directory);
+        await using var restarted = await TollgateServer.StartAsync(directory, databaseUrl: server.DatabaseUrl);
         Assert.Equal(1000, acknowledged);
         Assert.Equal(1000m, await TotalAsync(restarted));
     }
@@ -192,7 +191,7 @@ public sealed class EventIngestTests
     [Fact]
     public async Task Listing_shows_events_newest_first_with_the_reason_a_meter_could_not_count_them()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         await IngestAsync(server, Batch([
             Event("ok", "acme", "2024-01-01T10:00:00Z", Tokens(3)),
@@ -220,7 +219,7 @@ public sealed class EventIngestTests
     [Fact]
     public async Task V2_listing_pages_with_a_cursor_and_filters()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await IngestAsync(server, Batch(Enumerable.Range(0, 5).Select(i => Event($"e{i}", i % 2 == 0 ? "even" : "odd", $"2024-01-01T10:0{i}:00Z", Tokens(i)))));
 
         var ids = new List<string>();
@@ -251,3 +250,7 @@ public sealed class EventIngestTests
         Assert.True(condition(), "condition not reached within 5 s");
     }
 }
+
+public sealed class EventIngestTestsOnSqlite() : EventIngestTests(TestStore.Sqlite);
+
+public sealed class EventIngestTestsOnPostgres() : EventIngestTests(TestStore.Postgres);

@@ -5,7 +5,7 @@ using static Tollgate.Server.Tests.Infrastructure.Events;
 
 namespace Tollgate.Server.Tests.Metering;
 
-public sealed class MeterQueryTests
+public abstract class MeterQueryTests(TestStore store)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -23,9 +23,9 @@ public sealed class MeterQueryTests
         string.Join(',', row.GetProperty("groupBy").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString() ?? "null"}")),
         row.GetProperty("value").GetRawText());
 
-    private static async Task<TollgateServer> SeededAsync()
+    private async Task<TollgateServer> SeededAsync()
     {
-        var server = await TollgateServer.StartAsync();
+        var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         await IngestAsync(server, Batch([
             Event("1", "acme", "2024-01-01T10:00:00Z", Tokens(10, "gpt-4", "input")),
@@ -175,7 +175,7 @@ public sealed class MeterQueryTests
     [Fact]
     public async Task A_meter_created_after_its_events_counts_them_and_regrouping_rebuilds()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await IngestAsync(server, Batch(Enumerable.Range(0, 250).Select(i => Event($"e{i}", i % 2 == 0 ? "acme" : "beta", "2024-01-01T10:00:00Z", Tokens(i, i % 3 == 0 ? "gpt-4" : "gpt-4o")))));
         await CreateMeterAsync(server, TokensMeter);
         await CreateMeterAsync(server, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt","groupBy":{"model":"$.model"}}""");
@@ -196,7 +196,7 @@ public sealed class MeterQueryTests
     [Fact]
     public async Task Every_aggregation_over_the_same_events()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         foreach (var (slug, aggregation) in new[] { ("s", "SUM"), ("a", "AVG"), ("mn", "MIN"), ("mx", "MAX"), ("l", "LATEST"), ("u", "UNIQUE_COUNT") })
         {
             var value = aggregation == "UNIQUE_COUNT" ? "$.user" : "$.v";
@@ -255,3 +255,7 @@ public sealed class MeterQueryTests
         Assert.True(await condition(), "the rollups did not catch up within 5 s");
     }
 }
+
+public sealed class MeterQueryTestsOnSqlite() : MeterQueryTests(TestStore.Sqlite);
+
+public sealed class MeterQueryTestsOnPostgres() : MeterQueryTests(TestStore.Postgres);

@@ -5,14 +5,14 @@ using static Tollgate.Server.Tests.Infrastructure.Events;
 
 namespace Tollgate.Server.Tests.Metering;
 
-public sealed class MetersApiTests
+public abstract class MetersApiTests(TestStore store)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Create_get_list_update_and_delete_a_meter()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         using var created = await server.PostJsonAsync("/api/v1/meters", """
             {"slug":"tokens_total","name":"Tokens","description":"AI tokens","aggregation":"SUM","eventType":"prompt",
              "valueProperty":"$.tokens","groupBy":{"type":"$.type","model":"$.model"},"metadata":{"team":"ai"}}
@@ -70,7 +70,7 @@ public sealed class MetersApiTests
     [InlineData("""{"slug":"t","aggregation":"MEDIAN","eventType":"p","valueProperty":"$.v"}""", "aggregation", "must be one of SUM, COUNT, UNIQUE_COUNT, AVG, MIN, MAX, LATEST")]
     public async Task Invalid_meters_are_refused_with_the_field_named(string json, string field, string message)
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         using var response = await server.PostJsonAsync("/api/v1/meters", json);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -82,7 +82,7 @@ public sealed class MetersApiTests
     [Fact]
     public async Task A_field_of_the_wrong_type_is_a_400_naming_it()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         using var response = await server.PostJsonAsync("/api/v1/meters", """{"slug": "t", "groupBy": ["x"]}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
@@ -92,7 +92,7 @@ public sealed class MetersApiTests
     [Fact]
     public async Task A_second_meter_with_a_live_slug_is_a_409()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         await CreateMeterAsync(server, TokensMeter);
         using var response = await server.PostJsonAsync("/api/v1/meters", TokensMeter);
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
@@ -103,7 +103,7 @@ public sealed class MetersApiTests
     [Fact]
     public async Task Unknown_meters_are_404_problems()
     {
-        await using var server = await TollgateServer.StartAsync();
+        await using var server = await store.StartAsync();
         foreach (var path in new[] { "/api/v1/meters/nope", "/api/v1/meters/nope/query", "/api/v1/meters/nope/subjects", "/api/v1/meters/nope/group-by/model/values" })
         {
             using var response = await server.GetAsync(path);
@@ -115,7 +115,7 @@ public sealed class MetersApiTests
     [Fact]
     public async Task Meters_and_events_survive_a_restart()
     {
-        var first = await TollgateServer.StartAsync(TollgateServer.NewDataDirectory());
+        var first = await store.StartAsync(TollgateServer.NewDataDirectory());
         await CreateMeterAsync(first, TokensMeter);
         await IngestAsync(first, Batch([Event("a", "acme", "2024-01-01T10:00:00Z", Tokens(40)), Event("b", "acme", "2024-01-01T10:05:00Z", Tokens(2))]));
         await using var second = await first.RestartAsync();
@@ -127,3 +127,7 @@ public sealed class MetersApiTests
         Assert.Equal(2, events.RootElement.GetArrayLength());
     }
 }
+
+public sealed class MetersApiTestsOnSqlite() : MetersApiTests(TestStore.Sqlite);
+
+public sealed class MetersApiTestsOnPostgres() : MetersApiTests(TestStore.Postgres);

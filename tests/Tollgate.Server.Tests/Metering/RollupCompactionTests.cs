@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Tollgate.Metering.Queries;
@@ -14,7 +13,7 @@ namespace Tollgate.Server.Tests.Metering;
 /// Live events write only minute rollups; hours and days are compacted once closed. Every answer must be
 /// the same before and after compaction, and events arriving late for a compacted hour must still count.
 /// </summary>
-public sealed class RollupCompactionTests
+public abstract class RollupCompactionTests(TestStore store)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -47,26 +46,19 @@ public sealed class RollupCompactionTests
         throw new TimeoutException("compaction did not advance the coverage");
     }
 
-    private static long CountRows(TollgateServer server, RollupLevel level, string bucket, string? meter = null)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "tollgate.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT COUNT(*) FROM meter_rollups
-            WHERE level = $level AND bucket_start = $bucket AND ($slug IS NULL OR meter_num = (SELECT num FROM meters WHERE slug = $slug AND deleted_at IS NULL))
-            """;
-        command.Parameters.AddWithValue("$slug", (object?)meter ?? DBNull.Value);
-        command.Parameters.AddWithValue("$level", (int)level);
-        command.Parameters.AddWithValue("$bucket", T(bucket).UtcTicks);
-        return (long)command.ExecuteScalar()!;
-    }
+    private static Task<long> CountRowsAsync(TollgateServer server, RollupLevel level, string bucket, string? meter = null) => server.CountAsync(
+        """
+        SELECT COUNT(*) FROM meter_rollups
+        WHERE level = @level AND bucket_start = @bucket
+            AND meter_num IN (SELECT num FROM meters WHERE deleted_at IS NULL AND (slug = @slug OR @any = 1))
+        """,
+        ("@level", (long)level), ("@bucket", T(bucket).UtcTicks), ("@slug", meter ?? string.Empty), ("@any", meter is null ? 1L : 0L));
 
     [Fact]
     public async Task Hours_and_days_compact_after_they_close_and_every_answer_stays_the_same()
     {
         var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
-        await using var server = await TollgateServer.StartAsync(time: clock);
+        await using var server = await store.StartAsync(time: clock);
         await CreateMeterAsync(server, TokensMeter);
         await IngestAsync(server, Batch([
             Event("old", "acme", "2026-03-09T08:00:00Z", Tokens(1)),
@@ -76,10 +68,10 @@ public sealed class RollupCompactionTests
         ]));
 
         // Yesterday was complete at start, so the late event wrote every level; this hour is minutes only.
-        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-09T08:00:00Z"));
-        Assert.Equal(1, CountRows(server, RollupLevel.Day, "2026-03-09T00:00:00Z"));
-        Assert.Equal(0, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
-        Assert.Equal(0, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
+        Assert.Equal(1, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-09T08:00:00Z"));
+        Assert.Equal(1, await CountRowsAsync(server, RollupLevel.Day, "2026-03-09T00:00:00Z"));
+        Assert.Equal(0, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(0, await CountRowsAsync(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
 
         var month = Query(("from", "2026-03-01T00:00:00Z"), ("to", "2026-04-01T00:00:00Z"), ("groupBy", "subject"));
         var hourly = Query(("from", "2026-03-10T09:00:00Z"), ("to", "2026-03-10T12:00:00Z"), ("windowSize", "HOUR"));
@@ -94,7 +86,7 @@ public sealed class RollupCompactionTests
         var coverage = await CoverageWhenAsync(server, c => c.HoursBefore >= T("2026-03-10T11:00:00Z").UtcTicks);
         Assert.Equal(T("2026-03-10T11:00:00Z").UtcTicks, coverage.HoursBefore);
         Assert.Equal(T("2026-03-10T00:00:00Z").UtcTicks, coverage.DaysBefore);
-        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(2, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
         Assert.Equal(monthly, await ValuesAsync(server, month));
         Assert.Equal(["2026-03-10T10:00:00Z|-|30.25"], await ValuesAsync(server, hourly));
 
@@ -103,16 +95,16 @@ public sealed class RollupCompactionTests
             Event("late", "beta", "2026-03-10T10:45:00Z", Tokens(5)),
             Event("live", "beta", "2026-03-10T11:01:00Z", Tokens(100)),
         ]));
-        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
-        Assert.Equal(0, CountRows(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
+        Assert.Equal(2, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T10:00:00Z"));
+        Assert.Equal(0, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
         Assert.Equal(["2026-03-10T10:00:00Z|-|35.25", "2026-03-10T11:00:00Z|-|100"], await ValuesAsync(server, hourly));
 
         // Past midnight, the empty hours are skipped, 11:00 is compacted, and then the whole day.
         clock.SetUtcNow(T("2026-03-11T00:02:00Z"));
         coverage = await CoverageWhenAsync(server, c => c.DaysBefore >= T("2026-03-11T00:00:00Z").UtcTicks);
         Assert.Equal(T("2026-03-11T00:00:00Z").UtcTicks, coverage.HoursBefore);
-        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
-        Assert.Equal(2, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
+        Assert.Equal(1, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T11:00:00Z"));
+        Assert.Equal(2, await CountRowsAsync(server, RollupLevel.Day, "2026-03-10T00:00:00Z"));
         Assert.Equal(["2026-03-01T00:00:00Z|acme|11.25", "2026-03-01T00:00:00Z|beta|125"], await ValuesAsync(server, month));
         Assert.Equal(["2026-03-09T00:00:00Z|-|1", "2026-03-10T00:00:00Z|-|135.25"], await ValuesAsync(server, daily));
         Assert.Equal(["acme", "beta"], await StringsAsync(server, "/api/v1/meters/tokens_total/subjects"));
@@ -127,7 +119,7 @@ public sealed class RollupCompactionTests
     public async Task An_hour_begun_before_a_restart_or_a_rebuild_is_compacted_from_the_stored_minutes()
     {
         var clock = new FakeTimeProvider(T("2026-03-10T09:20:00Z"));
-        var first = await TollgateServer.StartAsync(time: clock);
+        var first = await store.StartAsync(time: clock);
         await CreateMeterAsync(first, TokensMeter);
         await CreateMeterAsync(first, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""");
         await IngestAsync(first, Batch([Event("x", "acme", "2026-03-10T09:30:00Z", Tokens(1000))]));
@@ -171,15 +163,15 @@ public sealed class RollupCompactionTests
         await IngestAsync(server, Batch([Event("e", "beta", "2026-03-10T12:20:00Z", Tokens(100, type: "output"))]));
         clock.SetUtcNow(T("2026-03-10T13:05:00Z"));
         await CoverageWhenAsync(server, c => c.HoursBefore >= T("2026-03-10T13:00:00Z").UtcTicks);
-        Assert.Equal(1, CountRows(server, RollupLevel.Hour, "2026-03-10T10:00:00Z", "calls"));
-        Assert.Equal(2, CountRows(server, RollupLevel.Hour, "2026-03-10T12:00:00Z", "tokens_total"));
+        Assert.Equal(1, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T10:00:00Z", "calls"));
+        Assert.Equal(2, await CountRowsAsync(server, RollupLevel.Hour, "2026-03-10T12:00:00Z", "tokens_total"));
         Assert.Equal(["2026-03-10T10:00:00Z|acme|30", "2026-03-10T11:00:00Z|acme|5", "2026-03-10T12:00:00Z|beta|107"], await ValuesAsync(server, tokens));
         Assert.Equal(["2026-03-10T10:00:00Z|-|2", "2026-03-10T11:00:00Z|-|1", "2026-03-10T12:00:00Z|-|2"], await ValuesAsync(server, calls, "calls"));
 
         // The day began before the restart, so it is compacted from the stored hours.
         clock.SetUtcNow(T("2026-03-11T00:02:00Z"));
         await CoverageWhenAsync(server, c => c.DaysBefore >= T("2026-03-11T00:00:00Z").UtcTicks);
-        Assert.Equal(2, CountRows(server, RollupLevel.Day, "2026-03-10T00:00:00Z", "calls"));
+        Assert.Equal(2, await CountRowsAsync(server, RollupLevel.Day, "2026-03-10T00:00:00Z", "calls"));
         var daily = Query(("from", "2026-03-10T00:00:00Z"), ("to", "2026-03-11T00:00:00Z"), ("windowSize", "DAY"));
         Assert.Equal(["2026-03-10T00:00:00Z|-|1142"], await ValuesAsync(server, daily));
         Assert.Equal(["2026-03-10T00:00:00Z|-|6"], await ValuesAsync(server, daily, "calls"));
@@ -189,7 +181,7 @@ public sealed class RollupCompactionTests
     public async Task Subjects_and_group_values_include_the_day_not_yet_compacted()
     {
         var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
-        await using var server = await TollgateServer.StartAsync(time: clock);
+        await using var server = await store.StartAsync(time: clock);
         await CreateMeterAsync(server, TokensMeter);
         await IngestAsync(server, Batch([
             Event("old", "acme", "2026-03-09T08:00:00Z", Tokens(1, "gpt-4")),
@@ -200,3 +192,7 @@ public sealed class RollupCompactionTests
         Assert.Equal(["gpt-4", "gpt-4o"], await StringsAsync(server, "/api/v1/meters/tokens_total/group-by/model/values"));
     }
 }
+
+public sealed class RollupCompactionTestsOnSqlite() : RollupCompactionTests(TestStore.Sqlite);
+
+public sealed class RollupCompactionTestsOnPostgres() : RollupCompactionTests(TestStore.Postgres);

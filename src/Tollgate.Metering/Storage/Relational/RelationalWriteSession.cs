@@ -12,17 +12,17 @@ namespace Tollgate.Metering.Storage.Relational;
 /// </summary>
 internal abstract class RelationalWriteSession(DbConnection connection) : IMeteringWriteSession
 {
-    protected DbConnection Connection { get; } = connection;
+    protected DbConnection Connection { get; set; } = connection;
 
     protected DbTransaction? Transaction { get; set; }
 
-    public abstract void Begin();
+    public abstract void Begin(bool exclusive = false);
 
     public abstract void Commit();
 
     public abstract void Rollback();
 
-    public abstract InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks);
+    public abstract void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes);
 
     public abstract void MergeRollup(in RollupKey key, in AggregateState delta);
 

@@ -70,7 +70,8 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
             """, "$meter", "$subject", "$bucket", "$group", "$value");
     }
 
-    public override void Begin()
+    /// <summary>One writer per file, so every transaction is already exclusive.</summary>
+    public override void Begin(bool exclusive = false)
     {
         _transaction = _connection.BeginTransaction(deferred: false);
         Transaction = _transaction;
@@ -122,7 +123,17 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
         Transaction = null;
     }
 
-    public override InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks)
+    public override void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        for (var i = 0; i < records.Count; i++)
+        {
+            outcomes[i] = InsertEvent(records[i], ingestedAtTicks);
+        }
+    }
+
+    /// <summary>Inserts one event unless its (source, id) is stored.</summary>
+    public InsertOutcome InsertEvent(EventRecord record, long ingestedAtTicks)
     {
         ArgumentNullException.ThrowIfNull(record);
         var insert = _insertEvent;

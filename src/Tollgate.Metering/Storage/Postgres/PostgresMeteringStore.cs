@@ -1,0 +1,16 @@
+using System.Data.Common;
+using Tollgate.Metering.Storage.Relational;
+using Tollgate.Store.Postgres;
+
+namespace Tollgate.Metering.Storage.Postgres;
+
+/// <summary>The metering store on a shared PostgreSQL database.</summary>
+internal sealed class PostgresMeteringStore(PostgresStore store) : RelationalMeteringStore
+{
+    public override IMeteringWriteSession OpenWriteSession() => new PostgresMeteringWriteSession(store);
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await store.DataSource.OpenConnectionAsync(cancellationToken);
+
+    protected override string Contains(string column, string parameter) => $"strpos({column}, {parameter}) > 0";
+}
