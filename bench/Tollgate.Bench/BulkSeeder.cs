@@ -26,7 +26,7 @@ internal static class BulkSeeder
     public static async Task<(TimeSpan Elapsed, string Split)> SeedAsync(string directory, long count, string tag, Func<long, DateTime> timeOf, Action<long, TimeSpan>? progress, CancellationToken cancellationToken)
     {
         var store = new SqliteStore(new StoreOptions { DataDirectory = directory }, TimeProvider.System, NullLogger<SqliteStore>.Instance);
-        var meters = await new SqliteMeteringStore(store).LoadMetersAsync(cancellationToken);
+        var meters = (await new SqliteMeteringStore(store).LoadCatalogAsync(cancellationToken)).Meters;
         var meter = new CompiledMeter(meters.Single(m => m.Slug == EventBatches.MeterSlug && m.DeletedAt is null));
         if (!meter.Meter.Ready)
         {

@@ -40,6 +40,7 @@ public static class MeteringModule
         services.AddSingleton<MeterQueryService>();
         services.AddSingleton<MeteringWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<MeteringWriter>());
+        services.AddHostedService<CatalogRefresher>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, MeteringJsonContext.Default);

@@ -34,7 +34,7 @@ internal sealed partial class MeteringWriter(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        catalog.Publish(await store.LoadMetersAsync(cancellationToken));
+        catalog.Publish(await store.LoadCatalogAsync(cancellationToken));
         _session = store.OpenWriteSession();
         _coverage = LoadCoverage();
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -126,10 +126,11 @@ internal sealed partial class MeteringWriter(
     private void CommitGroup()
     {
         var session = _session!;
-        var snapshot = catalog.Current;
         try
         {
             session.Begin();
+            Sync(session);
+            var snapshot = catalog.Current;
             var now = time.GetUtcNow().UtcTicks;
             foreach (var request in _group)
             {
@@ -194,12 +195,13 @@ internal sealed partial class MeteringWriter(
         try
         {
             session.Begin(exclusive: true);
+            Sync(session);
             var result = change.Apply(session, catalog.Current.All);
             session.Commit();
 
             // A change may have cleared a meter's rollups for a rebuild; what memory held is no longer the whole.
             _pending.Forget();
-            catalog.Publish(store.LoadMetersAsync(CancellationToken.None).GetAwaiter().GetResult());
+            catalog.Publish(store.LoadCatalogAsync(CancellationToken.None).GetAwaiter().GetResult());
             change.Completion.TrySetResult(result);
         }
         catch (Exception exception)
@@ -212,17 +214,26 @@ internal sealed partial class MeteringWriter(
     /// <summary>Advances the rollups of one meter that is not yet current by one chunk of stored events.</summary>
     private bool BuildStep()
     {
-        var snapshot = catalog.Current;
-        var meter = snapshot.Live.Where(m => !m.Meter.Ready).MinBy(m => m.Meter.Number);
-        if (meter is null)
+        if (!catalog.Current.Live.Any(m => !m.Meter.Ready))
         {
             return false;
         }
 
         var session = _session!;
+        CompiledMeter? meter = null;
         try
         {
             session.Begin(exclusive: true);
+
+            // On a shared store another node may have advanced (or finished) this rebuild since the catalog was read.
+            Sync(session);
+            meter = catalog.Current.Live.Where(m => !m.Meter.Ready).MinBy(m => m.Meter.Number);
+            if (meter is null)
+            {
+                session.Commit();
+                return false;
+            }
+
             var through = session.MaxEventSeq();
             var chunk = session.ReadEventsForBuild(meter.Meter.EventType, meter.Meter.BuiltThroughSeq, through, options.RebuildChunk);
             foreach (var stored in chunk)
@@ -256,7 +267,7 @@ internal sealed partial class MeteringWriter(
             return false;
         }
 
-        catalog.Publish(store.LoadMetersAsync(CancellationToken.None).GetAwaiter().GetResult());
+        catalog.Publish(store.LoadCatalogAsync(CancellationToken.None).GetAwaiter().GetResult());
         return true;
     }
 
@@ -320,7 +331,13 @@ internal sealed partial class MeteringWriter(
             }
 
             session.Commit();
-            _pending.Start(coverage, lastMinute);
+            if (!store.SharedByNodes)
+            {
+                // Other nodes' minutes never pass through this one's memory, so on a shared store every bucket is
+                // compacted from the stored rows.
+                _pending.Start(coverage, lastMinute);
+            }
+
             return coverage;
         }
         catch
@@ -333,15 +350,26 @@ internal sealed partial class MeteringWriter(
     /// <summary>Runs one compaction step when one is due; see <see cref="RollupCompaction"/>.</summary>
     private bool CompactStep()
     {
-        if (RollupCompaction.Due(_coverage, time.GetUtcNow().UtcTicks, options.CompactionDelay) is not { } step)
+        if (RollupCompaction.Due(_coverage, time.GetUtcNow().UtcTicks, options.CompactionDelay) is not { } due)
         {
             return false;
         }
 
         var session = _session!;
+        var step = due;
         try
         {
             session.Begin(exclusive: true);
+
+            // On a shared store another node may have compacted this step already.
+            Sync(session);
+            if (RollupCompaction.Due(_coverage, time.GetUtcNow().UtcTicks, options.CompactionDelay) is not { } current)
+            {
+                session.Commit();
+                return false;
+            }
+
+            step = current;
             var result = RollupCompaction.Run(session, catalog.Current.All, _coverage, step, _pending);
             session.SaveCoverage(result.Coverage);
             session.Commit();
@@ -391,10 +419,38 @@ internal sealed partial class MeteringWriter(
         }
     }
 
+    /// <summary>
+    /// On a store other nodes write too, brings the catalog and the coverage up to what is stored, under the
+    /// transaction's lock: ingest then extracts with the meters every node agrees on, and writes the coarse rows that
+    /// another node's compaction now expects written directly.
+    /// </summary>
+    private void Sync(IMeteringWriteSession session)
+    {
+        if (!store.SharedByNodes)
+        {
+            return;
+        }
+
+        var (version, coverage) = session.ReadState();
+        if (coverage is { } stored)
+        {
+            _coverage = stored;
+        }
+
+        if (version != catalog.Current.StoredVersion)
+        {
+            catalog.Publish(store.LoadCatalogAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+    }
+
     /// <summary>After a commit: what went into minute rows only is now owed to compaction.</summary>
     private void Committed()
     {
-        _pending.Add(_deltas, _coverage);
+        if (!store.SharedByNodes)
+        {
+            _pending.Add(_deltas, _coverage);
+        }
+
         _deltas.Clear();
         _distinct.Clear();
     }

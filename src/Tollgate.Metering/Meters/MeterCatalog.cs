@@ -8,10 +8,11 @@ public sealed class MeterSnapshot
     private readonly FrozenDictionary<string, CompiledMeter[]> _byEventType;
     private readonly FrozenDictionary<long, CompiledMeter> _byNumber;
 
-    public MeterSnapshot(long version, IReadOnlyList<Meter> all)
+    public MeterSnapshot(long version, IReadOnlyList<Meter> all, long storedVersion = 0)
     {
         ArgumentNullException.ThrowIfNull(all);
         Version = version;
+        StoredVersion = storedVersion;
         All = all;
         var live = all.Where(m => m.DeletedAt is null).Select(m => new CompiledMeter(m)).ToArray();
         _byNumber = live.ToFrozenDictionary(m => m.Meter.Number);
@@ -20,6 +21,9 @@ public sealed class MeterSnapshot
     }
 
     public long Version { get; }
+
+    /// <summary>The store's catalog version these meters were read at; every meter change and build step bumps it.</summary>
+    public long StoredVersion { get; }
 
     /// <summary>Every meter, deleted ones included.</summary>
     public IReadOnlyList<Meter> All { get; }
@@ -50,9 +54,23 @@ public sealed class MeterSnapshot
 /// <summary>Holds the current <see cref="MeterSnapshot"/>; readers never lock.</summary>
 public sealed class MeterCatalog
 {
+    private readonly Lock _publishing = new();
     private MeterSnapshot _current = new(0, []);
 
     public MeterSnapshot Current => Volatile.Read(ref _current);
 
-    internal void Publish(IReadOnlyList<Meter> all) => Volatile.Write(ref _current, new MeterSnapshot(Current.Version + 1, all));
+    /// <summary>Swaps in meters as stored; a read older than the current one (a slower reader) is dropped.</summary>
+    internal void Publish(StoredCatalog stored)
+    {
+        lock (_publishing)
+        {
+            if (stored.Version >= Current.StoredVersion)
+            {
+                Volatile.Write(ref _current, new MeterSnapshot(Current.Version + 1, stored.Meters, stored.Version));
+            }
+        }
+    }
 }
+
+/// <summary>All meters, deleted ones included, as of the store's catalog version.</summary>
+public sealed record StoredCatalog(long Version, IReadOnlyList<Meter> Meters);

@@ -11,8 +11,14 @@ namespace Tollgate.Metering.Storage;
 /// </summary>
 public interface IMeteringStore
 {
-    /// <summary>All meters, deleted ones included, in creation order.</summary>
-    Task<IReadOnlyList<Meter>> LoadMetersAsync(CancellationToken cancellationToken);
+    /// <summary>Whether other nodes write to this store too (PostgreSQL), so stored state can change under a node.</summary>
+    bool SharedByNodes { get; }
+
+    /// <summary>All meters, deleted ones included, in creation order, with the catalog version read before them.</summary>
+    Task<StoredCatalog> LoadCatalogAsync(CancellationToken cancellationToken);
+
+    /// <summary>The catalog version: bumped by every meter change and rebuild step, on any node.</summary>
+    Task<long> ReadCatalogVersionAsync(CancellationToken cancellationToken);
 
     /// <summary>Opens the single writer's session; only the ingest writer calls it.</summary>
     IMeteringWriteSession OpenWriteSession();
@@ -88,6 +94,9 @@ public interface IMeteringWriteSession : IDisposable
 
     /// <summary>The stored coverage, or null before the writer first set it.</summary>
     RollupCoverage? ReadCoverage();
+
+    /// <summary>The catalog version and the coverage as stored, read together at the start of a transaction.</summary>
+    (long CatalogVersion, RollupCoverage? Coverage) ReadState();
 
     void SaveCoverage(RollupCoverage coverage);
 

@@ -100,5 +100,12 @@ internal static class PostgresMeteringMigrations
             );
             CREATE UNIQUE INDEX subjects_live_key ON subjects (key) WHERE deleted_at IS NULL;
             """),
+        new("metering", 2, "meter catalog version, which tells every node that meters changed", """
+            CREATE TABLE meter_catalog (
+                id      INTEGER PRIMARY KEY CHECK (id = 1),
+                version BIGINT  NOT NULL
+            );
+            INSERT INTO meter_catalog (id, version) VALUES (1, 0);
+            """),
     ];
 }

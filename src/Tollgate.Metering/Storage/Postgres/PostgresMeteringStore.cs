@@ -7,6 +7,8 @@ namespace Tollgate.Metering.Storage.Postgres;
 /// <summary>The metering store on a shared PostgreSQL database.</summary>
 internal sealed class PostgresMeteringStore(PostgresStore store) : RelationalMeteringStore
 {
+    public override bool SharedByNodes => true;
+
     public override IMeteringWriteSession OpenWriteSession() => new PostgresMeteringWriteSession(store);
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

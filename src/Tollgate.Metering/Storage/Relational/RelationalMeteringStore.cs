@@ -30,11 +30,23 @@ internal abstract class RelationalMeteringStore : IMeteringStore
     /// <summary>A condition that <paramref name="column"/> contains the text of <paramref name="parameter"/>.</summary>
     protected abstract string Contains(string column, string parameter);
 
-    public async Task<IReadOnlyList<Meter>> LoadMetersAsync(CancellationToken cancellationToken)
+    public abstract bool SharedByNodes { get; }
+
+    public async Task<StoredCatalog> LoadCatalogAsync(CancellationToken cancellationToken)
+    {
+        // The version first: the meters read after it are at least that recent, so a newer change is never missed.
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var version = Command(connection, CatalogVersionSql);
+        var stored = (await ReadAllAsync(version, r => r.GetInt64(0), cancellationToken))[0];
+        await using var command = Command(connection, $"SELECT {MeterColumns} FROM meters ORDER BY num");
+        return new StoredCatalog(stored, await ReadAllAsync(command, ReadMeter, cancellationToken));
+    }
+
+    public async Task<long> ReadCatalogVersionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, $"SELECT {MeterColumns} FROM meters ORDER BY num");
-        return await ReadAllAsync(command, ReadMeter, cancellationToken);
+        await using var command = Command(connection, CatalogVersionSql);
+        return (await ReadAllAsync(command, r => r.GetInt64(0), cancellationToken))[0];
     }
 
     public async Task<IReadOnlyList<StoredEvent>> ListEventsAsync(EventFilter filter, CancellationToken cancellationToken)
@@ -241,6 +253,10 @@ internal abstract class RelationalMeteringStore : IMeteringStore
     }
 
     internal const string CoverageSql = "SELECT hours_before, days_before FROM rollup_coverage";
+
+    internal const string CatalogVersionSql = "SELECT version FROM meter_catalog";
+
+    internal const string StateSql = "SELECT (SELECT version FROM meter_catalog), (SELECT hours_before FROM rollup_coverage), (SELECT days_before FROM rollup_coverage)";
 
     internal const string SaveCoverageSql = """
         INSERT INTO rollup_coverage (id, hours_before, days_before) VALUES (1, @hours, @days)

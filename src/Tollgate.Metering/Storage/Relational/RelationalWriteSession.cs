@@ -50,17 +50,25 @@ internal abstract class RelationalWriteSession(DbConnection connection) : IMeter
     {
         ArgumentNullException.ThrowIfNull(meter);
         Execute(RelationalMeteringStore.InsertMeterSql, RelationalMeteringStore.MeterParameters(meter));
+        CatalogChanged();
     }
 
     public void UpdateMeter(Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
         Execute(RelationalMeteringStore.UpdateMeterSql, RelationalMeteringStore.MeterParameters(meter));
+        CatalogChanged();
     }
 
-    public void SetBuildProgress(long meterNumber, long builtThroughSeq, bool ready) =>
+    public void SetBuildProgress(long meterNumber, long builtThroughSeq, bool ready)
+    {
         Execute("UPDATE meters SET built_through_seq = @seq, ready = @ready WHERE num = @num",
             ("@seq", builtThroughSeq), ("@ready", ready ? 1L : 0L), ("@num", meterNumber));
+        CatalogChanged();
+    }
+
+    public (long CatalogVersion, RollupCoverage? Coverage) ReadState() => Read(RelationalMeteringStore.StateSql,
+        r => (r.GetInt64(0), r.IsDBNull(1) ? (RollupCoverage?)null : new RollupCoverage(r.GetInt64(1), r.GetInt64(2))))[0];
 
     public RollupCoverage? ReadCoverage() =>
         Read(RelationalMeteringStore.CoverageSql, RelationalMeteringStore.ReadCoverage) is [var coverage] ? coverage : null;
@@ -93,6 +101,9 @@ internal abstract class RelationalWriteSession(DbConnection connection) : IMeter
     protected virtual void Dispose(bool disposing)
     {
     }
+
+    /// <summary>Tells every node, through the catalog version, that meters changed in this transaction.</summary>
+    private void CatalogChanged() => Execute("UPDATE meter_catalog SET version = version + 1");
 
     /// <summary>Writes out anything the provider buffers, so the statements that follow see it.</summary>
     protected virtual void Flush()

@@ -104,5 +104,12 @@ internal static class SqliteMeteringMigrations
             -- as well; one index fewer to maintain per ingested event.
             DROP INDEX events_type_time;
             """),
+        new("metering", 4, "meter catalog version", """
+            CREATE TABLE meter_catalog (
+                id      INTEGER PRIMARY KEY CHECK (id = 1),
+                version INTEGER NOT NULL
+            );
+            INSERT INTO meter_catalog (id, version) VALUES (1, 0);
+            """),
     ];
 }

@@ -7,6 +7,8 @@ namespace Tollgate.Metering.Storage.Sqlite;
 /// <summary>The metering store on the embedded SQLite file.</summary>
 internal sealed class SqliteMeteringStore(SqliteStore store) : RelationalMeteringStore
 {
+    public override bool SharedByNodes => false;
+
     public override IMeteringWriteSession OpenWriteSession() => new SqliteMeteringWriteSession(store.OpenWriter());
 
     protected override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection>(store.OpenConnection());
