@@ -59,7 +59,18 @@ public static class EventsApi
                 return Problems.BadRequest(error.Field, error.Message);
             }
 
-            var outcome = await ingestor.IngestAsync(events);
+            IngestOutcome outcome;
+            try
+            {
+                outcome = await ingestor.IngestAsync(events);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The writer rolled the whole transaction back (and logged why).
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problems.Unavailable("the store did not accept the write; nothing of this request was stored, retry after the Retry-After delay");
+            }
+
             if (outcome == IngestOutcome.Committed)
             {
                 return TypedResults.NoContent();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tollgate.Metering.Events;
 using Tollgate.Metering.Meters;
 using Tollgate.Metering.Queries;
 using Tollgate.Metering.Storage;
@@ -26,6 +27,9 @@ internal sealed partial class MeteringWriter(
     private readonly HashSet<(long, string, long, string, string)> _distinct = [];
     private readonly List<IngestRequest> _group = [];
     private readonly PendingRollups _pending = new();
+    private const int MaxAttempts = 5;
+
+    private readonly List<EventRecord> _flat = [];
     private InsertOutcome[] _outcomes = new InsertOutcome[128];
     private IMeteringWriteSession? _session;
     private Task? _loop;
@@ -123,70 +127,108 @@ internal sealed partial class MeteringWriter(
         }
     }
 
+    /// <summary>
+    /// Commits the group, retrying a few times when the store reports a transient failure (on PostgreSQL, a deadlock
+    /// or serialization failure between nodes, or a dropped connection): the transaction rolled back whole, so a
+    /// retry writes exactly the same thing. Otherwise every request of the group fails and nothing of it is stored.
+    /// </summary>
     private void CommitGroup()
     {
         var session = _session!;
         try
         {
-            session.Begin();
-            Sync(session);
-            var snapshot = catalog.Current;
-            var now = time.GetUtcNow().UtcTicks;
-            foreach (var request in _group)
+            for (var attempt = 1; ; attempt++)
             {
-                var current = ReferenceEquals(request.Snapshot, snapshot);
-                if (_outcomes.Length < request.Events.Count)
+                try
                 {
-                    _outcomes = new InsertOutcome[request.Events.Count];
-                }
+                    WriteGroup(session);
+                    foreach (var request in _group)
+                    {
+                        request.Completion.TrySetResult(null);
+                    }
 
-                session.InsertEvents(request.Events, now, _outcomes);
-                for (var i = 0; i < request.Events.Count; i++)
+                    return;
+                }
+                catch (Exception exception)
                 {
-                    var record = request.Events[i];
-                    var outcome = _outcomes[i];
-                    if (outcome.Inserted)
+                    session.Rollback();
+                    _deltas.Clear();
+                    _distinct.Clear();
+                    if (attempt < MaxAttempts && store.IsTransient(exception))
                     {
-                        var contributions = current ? request.Contributions[i] : EventIngestor.Contribute(snapshot, record);
-                        foreach (var contribution in contributions)
-                        {
-                            if (snapshot.ByNumber(contribution.MeterNumber) is { Meter.Ready: true } meter)
-                            {
-                                Accumulate(meter, contribution);
-                            }
-                        }
+                        LogCommitRetried(logger, exception, attempt);
+                        Thread.Sleep(TimeSpan.FromMilliseconds(10 * attempt));
+                        continue;
                     }
-                    else if (outcome.Conflict)
-                    {
-                        session.RecordConflict(record, now);
-                        LogConflict(logger, record.Source, record.Id);
-                    }
-                }
-            }
 
-            FlushDeltas(session);
-            session.Commit();
-            Committed();
-            foreach (var request in _group)
-            {
-                request.Completion.TrySetResult(null);
-            }
-        }
-        catch (Exception exception)
-        {
-            session.Rollback();
-            _deltas.Clear();
-            _distinct.Clear();
-            LogCommitFailed(logger, exception, _group.Count);
-            foreach (var request in _group)
-            {
-                request.Completion.TrySetException(exception);
+                    LogCommitFailed(logger, exception, _group.Count);
+                    foreach (var request in _group)
+                    {
+                        request.Completion.TrySetException(exception);
+                    }
+
+                    return;
+                }
             }
         }
         finally
         {
             _group.Clear();
         }
+    }
+
+    private void WriteGroup(IMeteringWriteSession session)
+    {
+        session.Begin();
+        Sync(session);
+        var snapshot = catalog.Current;
+        var now = time.GetUtcNow().UtcTicks;
+
+        // The whole group in one insert: one round trip, and on a shared store one lock order for every node.
+        _flat.Clear();
+        foreach (var request in _group)
+        {
+            _flat.AddRange(request.Events);
+        }
+
+        if (_outcomes.Length < _flat.Count)
+        {
+            _outcomes = new InsertOutcome[_flat.Count];
+        }
+
+        session.InsertEvents(_flat, now, _outcomes);
+        var offset = 0;
+        foreach (var request in _group)
+        {
+            var current = ReferenceEquals(request.Snapshot, snapshot);
+            for (var i = 0; i < request.Events.Count; i++)
+            {
+                var record = request.Events[i];
+                var outcome = _outcomes[offset + i];
+                if (outcome.Inserted)
+                {
+                    var contributions = current ? request.Contributions[i] : EventIngestor.Contribute(snapshot, record);
+                    foreach (var contribution in contributions)
+                    {
+                        if (snapshot.ByNumber(contribution.MeterNumber) is { Meter.Ready: true } meter)
+                        {
+                            Accumulate(meter, contribution);
+                        }
+                    }
+                }
+                else if (outcome.Conflict)
+                {
+                    session.RecordConflict(record, now);
+                    LogConflict(logger, record.Source, record.Id);
+                }
+            }
+
+            offset += request.Events.Count;
+        }
+
+        FlushDeltas(session);
+        session.Commit();
+        Committed();
     }
 
     private void ApplyChange(MeterChange change)
@@ -468,6 +510,9 @@ internal sealed partial class MeteringWriter(
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Compacting the {Level} rollups from {From} failed; it is retried after the next commit")]
     private static partial void LogCompactionFailed(ILogger logger, Exception exception, RollupLevel level, long from);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "A metering commit hit a transient store failure (attempt {Attempt}); retrying it whole")]
+    private static partial void LogCommitRetried(ILogger logger, Exception exception, int attempt);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Meter {Slug} is current: its rollups cover every event through seq {Seq}")]
     private static partial void LogMeterReady(ILogger logger, string slug, long seq);

@@ -11,6 +11,9 @@ namespace Tollgate.Metering.Storage;
 /// </summary>
 public interface IMeteringStore
 {
+    /// <summary>Whether a failed write may succeed if retried whole (a deadlock between nodes, a dropped connection).</summary>
+    bool IsTransient(Exception exception);
+
     /// <summary>Whether other nodes write to this store too (PostgreSQL), so stored state can change under a node.</summary>
     bool SharedByNodes { get; }
 

@@ -20,7 +20,8 @@ public sealed class TollgateProcess : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<TollgateProcess> StartAsync(string dataDirectory)
+    /// <summary>Starts <c>tollgate serve</c> on the data directory, or on the PostgreSQL store at <paramref name="databaseUrl"/>.</summary>
+    public static async Task<TollgateProcess> StartAsync(string dataDirectory, string? databaseUrl = null)
     {
         var adminPort = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -36,6 +37,12 @@ public sealed class TollgateProcess : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (databaseUrl is not null)
+        {
+            start.ArgumentList.Add("--db");
+            start.ArgumentList.Add(databaseUrl);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("tollgate did not start");

@@ -8,7 +8,7 @@ using static Tollgate.Server.Tests.Infrastructure.Events;
 
 namespace Tollgate.Server.Tests.Metering;
 
-public sealed class CrashTests
+public abstract class CrashTests(TestStore store)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -16,8 +16,9 @@ public sealed class CrashTests
     public async Task Every_event_acknowledged_before_kill_9_is_stored_exactly_once_and_counted_once()
     {
         var directory = TollgateServer.NewDataDirectory();
+        var database = store.NewDatabaseUrl();
         var acknowledged = new ConcurrentDictionary<string, string>();
-        await using (var server = await TollgateProcess.StartAsync(directory))
+        await using (var server = await TollgateProcess.StartAsync(directory, database))
         {
             using var meter = await server.Admin.PostAsync("/api/v1/meters", Json("""{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""", "application/json"), Ct);
             Assert.Equal(HttpStatusCode.Created, meter.StatusCode);
@@ -54,7 +55,7 @@ public sealed class CrashTests
             await Task.WhenAll(workers);
         }
 
-        await using var restarted = await TollgateProcess.StartAsync(directory);
+        await using var restarted = await TollgateProcess.StartAsync(directory, database);
         var stored = await AllEventIdsAsync(restarted);
         Assert.Equal(stored.Count, stored.Distinct().Count());
         var expected = acknowledged.Keys.SelectMany(k => k.Split(',')).ToHashSet();
@@ -95,3 +96,7 @@ public sealed class CrashTests
 
     private static StringContent Json(string json, string contentType) => new(json, Encoding.UTF8, MediaTypeHeaderValue.Parse(contentType));
 }
+
+public sealed class CrashTestsOnSqlite() : CrashTests(TestStore.Sqlite);
+
+public sealed class CrashTestsOnPostgres() : CrashTests(TestStore.Postgres);

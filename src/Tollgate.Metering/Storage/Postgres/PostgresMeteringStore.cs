@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Npgsql;
 using Tollgate.Metering.Storage.Relational;
 using Tollgate.Store.Postgres;
 
@@ -8,6 +9,14 @@ namespace Tollgate.Metering.Storage.Postgres;
 internal sealed class PostgresMeteringStore(PostgresStore store) : RelationalMeteringStore
 {
     public override bool SharedByNodes => true;
+
+    /// <summary>Deadlocks and serialization failures between nodes, and what Npgsql itself calls transient.</summary>
+    public override bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
 
     public override IMeteringWriteSession OpenWriteSession() => new PostgresMeteringWriteSession(store);
 

@@ -94,13 +94,14 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
                 (record.Source, record.Id, record.Type, record.Subject, record.TimeTicks, record.Data, record.DataSchema);
         }
 
-        // Rows go in list order, so of two events with one key in the same request the first is kept.
+        // Rows go in key order, so writers on several nodes lock index entries in the same order (no deadlock), and
+        // of two events with one key in the same list the first is kept.
         using var insert = new NpgsqlCommand("""
             INSERT INTO events (source, id, type, subject, time, ingested_at, data, dataschema)
             SELECT source, id, type, subject, time, @ingested, data, dataschema
             FROM unnest(@sources, @ids, @types, @subjects, @times, @data, @schemas) WITH ORDINALITY
                 AS e(source, id, type, subject, time, data, dataschema, ord)
-            ORDER BY ord
+            ORDER BY source, id, ord
             ON CONFLICT (source, id) DO NOTHING
             RETURNING seq, source, id
             """, Npgsql, (NpgsqlTransaction?)Transaction);
@@ -192,6 +193,7 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
 
         if (_distinct.Count > 0)
         {
+            _distinct.Sort((x, y) => (x.Meter, x.Subject, x.Minute, x.Group, x.Value).CompareTo((y.Meter, y.Subject, y.Minute, y.Group, y.Value)));
             using var command = new NpgsqlCommand("""
                 INSERT INTO meter_distinct_values (meter_num, subject, bucket_start, group_key, value)
                 SELECT * FROM unnest(@meters, @subjects, @buckets, @groups, @values) ON CONFLICT DO NOTHING

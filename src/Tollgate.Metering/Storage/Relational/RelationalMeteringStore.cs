@@ -32,6 +32,8 @@ internal abstract class RelationalMeteringStore : IMeteringStore
 
     public abstract bool SharedByNodes { get; }
 
+    public abstract bool IsTransient(Exception exception);
+
     public async Task<StoredCatalog> LoadCatalogAsync(CancellationToken cancellationToken)
     {
         // The version first: the meters read after it are at least that recent, so a newer change is never missed.

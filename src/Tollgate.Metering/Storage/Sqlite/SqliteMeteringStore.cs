@@ -9,6 +9,9 @@ internal sealed class SqliteMeteringStore(SqliteStore store) : RelationalMeterin
 {
     public override bool SharedByNodes => false;
 
+    /// <summary>The writer is alone on the file and waits out other connections' locks, so a failure is final.</summary>
+    public override bool IsTransient(Exception exception) => false;
+
     public override IMeteringWriteSession OpenWriteSession() => new SqliteMeteringWriteSession(store.OpenWriter());
 
     protected override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection>(store.OpenConnection());

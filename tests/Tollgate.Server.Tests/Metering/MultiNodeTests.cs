@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Tollgate.Server.Tests.Infrastructure;
+using static Tollgate.Server.Tests.Infrastructure.Events;
+
+namespace Tollgate.Server.Tests.Metering;
+
+/// <summary>Several Tollgate nodes on one PostgreSQL database: one product, however many processes serve it.</summary>
+public sealed class MultiNodeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<decimal> TotalAsync(HttpClient admin, string meter, string query = "")
+    {
+        using var document = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/meters/{meter}/query{query}", Ct));
+        return document.RootElement.GetProperty("data").EnumerateArray().Sum(row => row.GetProperty("value").GetDecimal());
+    }
+
+    /// <summary>The total, or null while the node does not know the meter yet.</summary>
+    private static async Task<decimal?> TryTotalAsync(HttpClient admin, string meter, string query)
+    {
+        using var response = await admin.GetAsync($"/api/v1/meters/{meter}", Ct);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await TotalAsync(admin, meter, query);
+    }
+
+    private static StringContent Json(string json, string contentType = "application/cloudevents-batch+json") =>
+        new(json, Encoding.UTF8, MediaTypeHeaderValue.Parse(contentType));
+
+    [Fact]
+    public async Task Two_nodes_count_every_event_once_and_see_each_others_meters_within_a_second()
+    {
+        var database = TestStore.Postgres.NewDatabaseUrl();
+        await using var a = await TollgateServer.StartAsync(databaseUrl: database);
+        await using var b = await TollgateServer.StartAsync(databaseUrl: database);
+
+        // A meter created on one node is served by the other without a restart.
+        var clock = Stopwatch.StartNew();
+        await CreateMeterAsync(a, TokensMeter);
+        while ((await b.GetAsync("/api/v1/meters/tokens_total")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "node b never saw the meter created on node a");
+            await Task.Delay(20, Ct);
+        }
+
+        var seen = clock.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"meter created on a was served by b after {seen.TotalMilliseconds:0} ms");
+        Assert.True(seen < TimeSpan.FromSeconds(1), $"node b took {seen.TotalMilliseconds:0} ms to see the new meter");
+
+        // Both nodes ingest at once; every batch also repeats ten events the other node is sending.
+        var sends = new List<Task<HttpResponseMessage>>();
+        for (var n = 0; n < 20; n++)
+        {
+            foreach (var (node, name) in new[] { (a, "a"), (b, "b") })
+            {
+                var own = Enumerable.Range(0, 40).Select(j => Event($"{name}-{n}-{j}", $"customer-{j % 7}", "2024-01-01T10:00:00Z", Tokens(j + 1)));
+                var shared = Enumerable.Range(0, 10).Select(j => Event($"shared-{n}-{j}", "customer-shared", "2024-01-01T10:00:00Z", Tokens(1000)));
+                sends.Add(node.PostJsonAsync("/api/v1/events", Batch(own.Concat(shared)), "application/cloudevents-batch+json"));
+            }
+        }
+
+        foreach (var response in await Task.WhenAll(sends))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            response.Dispose();
+        }
+
+        // 20 rounds × 2 nodes × (1 + … + 40) tokens of their own, and 20 × 10 shared events of 1,000 counted once.
+        var expected = (20m * 2 * (40 * 41 / 2)) + (20m * 10 * 1000);
+        var range = "?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z";
+        Assert.Equal(expected, await TotalAsync(a.Admin, "tokens_total", range));
+        Assert.Equal(expected, await TotalAsync(b.Admin, "tokens_total", range));
+        Assert.Equal(20m * 10 * 1000, await TotalAsync(b.Admin, "tokens_total", range + "&subject=customer-shared"));
+
+        // A meter created after the events, on the other node, is rebuilt once and agrees on both.
+        await CreateMeterAsync(b, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""");
+        var events = (20 * 2 * 40) + (20 * 10);
+        for (var attempt = 0; await TryTotalAsync(a.Admin, "calls", range) != events; attempt++)
+        {
+            Assert.True(attempt < 250, "the rebuild of the new meter did not finish");
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(events, await TotalAsync(b.Admin, "calls", range));
+    }
+
+    [Fact]
+    public async Task Kill_9_of_one_node_during_ingest_loses_nothing_it_acknowledged_and_the_other_keeps_serving()
+    {
+        var database = TestStore.Postgres.NewDatabaseUrl();
+        await using var survivor = await TollgateServer.StartAsync(databaseUrl: database);
+        await CreateMeterAsync(survivor, """{"slug":"calls","aggregation":"COUNT","eventType":"prompt"}""");
+        var acknowledged = new ConcurrentBag<string>();
+        var victim = await TollgateProcess.StartAsync(TollgateServer.NewDataDirectory(), database);
+        await using (victim)
+        {
+            using var stop = new CancellationTokenSource();
+            var workers = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+            {
+                var client = worker % 2 == 0 ? victim.Admin : survivor.Admin;
+                for (var n = 0; !stop.IsCancellationRequested; n++)
+                {
+                    var ids = Enumerable.Range(0, 50).Select(j => $"w{worker}-{n}-{j}").ToArray();
+                    try
+                    {
+                        using var response = await client.PostAsync("/api/v1/events", Json(Batch(ids.Select(id => Event(id, $"customer-{worker}", "2024-01-01T10:00:00Z", Tokens(1))))), CancellationToken.None);
+                        if (response.StatusCode == HttpStatusCode.NoContent)
+                        {
+                            foreach (var id in ids)
+                            {
+                                acknowledged.Add(id);
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        if (client == victim.Admin)
+                        {
+                            return;
+                        }
+                    }
+                }
+            }, CancellationToken.None)).ToArray();
+
+            while (acknowledged.Count < 4000)
+            {
+                await Task.Delay(20, Ct);
+            }
+
+            victim.Kill();
+            await Task.Delay(300, Ct);
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
+
+        // Everything either node acknowledged is counted, once; the survivor went on serving throughout.
+        var stored = await survivor.CountAsync("SELECT COUNT(*) FROM events");
+        var expected = acknowledged.Distinct().ToHashSet();
+        Assert.Equal(expected.Count, await survivor.CountAsync("SELECT COUNT(*) FROM events WHERE id = ANY(@ids)", ("@ids", expected.ToArray())));
+        Assert.Equal(stored, (long)await TotalAsync(survivor.Admin, "calls"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"acknowledged {expected.Count} events across both nodes before kill -9 of one; {stored} stored");
+
+        await IngestAsync(survivor, Batch([Event("after", "customer-0", "2024-01-01T10:00:00Z", Tokens(1))]));
+        Assert.Equal(stored + 1, (long)await TotalAsync(survivor.Admin, "calls"));
+    }
+}
