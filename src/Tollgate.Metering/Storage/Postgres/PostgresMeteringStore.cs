@@ -10,10 +10,15 @@ internal sealed class PostgresMeteringStore(PostgresStore store) : RelationalMet
 {
     public override bool SharedByNodes => true;
 
-    /// <summary>Deadlocks and serialization failures between nodes, and what Npgsql itself calls transient.</summary>
+    /// <summary>
+    /// Deadlocks and serialization failures between nodes, connections the server ended (failover, restart,
+    /// <c>pg_terminate_backend</c>) or lost, and what Npgsql itself calls transient.
+    /// </summary>
     public override bool IsTransient(Exception exception) => exception switch
     {
         PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => true,
+        PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow } => true,
+        PostgresException postgres when postgres.SqlState.StartsWith("08", StringComparison.Ordinal) => true,
         NpgsqlException npgsql => npgsql.IsTransient,
         _ => false,
     };

@@ -30,6 +30,26 @@ internal abstract class RelationalMeteringStore : IMeteringStore
     /// <summary>A condition that <paramref name="column"/> contains the text of <paramref name="parameter"/>.</summary>
     protected abstract string Contains(string column, string parameter);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a fresh connection, and once more on another when the first failed in a way
+    /// a retry can fix: after a database failover, pooled connections fail on their first use.
+    /// </summary>
+    private async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await OpenAsync(cancellationToken);
+                return await work(connection);
+            }
+            catch (Exception exception) when (attempt == 1 && IsTransient(exception))
+            {
+                // The broken connection has left the pool; the next one is fresh.
+            }
+        }
+    }
+
     public abstract bool SharedByNodes { get; }
 
     public abstract bool IsTransient(Exception exception);
@@ -37,153 +57,169 @@ internal abstract class RelationalMeteringStore : IMeteringStore
     public async Task<StoredCatalog> LoadCatalogAsync(CancellationToken cancellationToken)
     {
         // The version first: the meters read after it are at least that recent, so a newer change is never missed.
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var version = Command(connection, CatalogVersionSql);
-        var stored = (await ReadAllAsync(version, r => r.GetInt64(0), cancellationToken))[0];
-        await using var command = Command(connection, $"SELECT {MeterColumns} FROM meters ORDER BY num");
-        return new StoredCatalog(stored, await ReadAllAsync(command, ReadMeter, cancellationToken));
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var version = Command(connection, CatalogVersionSql);
+            var stored = (await ReadAllAsync(version, r => r.GetInt64(0), cancellationToken))[0];
+            await using var command = Command(connection, $"SELECT {MeterColumns} FROM meters ORDER BY num");
+            return new StoredCatalog(stored, await ReadAllAsync(command, ReadMeter, cancellationToken));
+        }, cancellationToken);
     }
 
     public async Task<long> ReadCatalogVersionAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, CatalogVersionSql);
-        return (await ReadAllAsync(command, r => r.GetInt64(0), cancellationToken))[0];
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = Command(connection, CatalogVersionSql);
+            return (await ReadAllAsync(command, r => r.GetInt64(0), cancellationToken))[0];
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredEvent>> ListEventsAsync(EventFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var where = new StringBuilder("1 = 1");
-        void Add(string clause, string name, object value)
+        return await WithConnectionAsync(async connection =>
         {
-            where.Append(" AND ").Append(clause);
-            Parameter(command, name, value);
-        }
+            await using var command = connection.CreateCommand();
+            var where = new StringBuilder("1 = 1");
+            void Add(string clause, string name, object value)
+            {
+                where.Append(" AND ").Append(clause);
+                Parameter(command, name, value);
+            }
 
-        if (filter.IdContains is { } idLike)
-        {
-            Add(Contains("id", "@idLike"), "@idLike", idLike);
-        }
+            if (filter.IdContains is { } idLike)
+            {
+                Add(Contains("id", "@idLike"), "@idLike", idLike);
+            }
 
-        if (filter.SubjectContains is { } subjectLike)
-        {
-            Add(Contains("subject", "@subjectLike"), "@subjectLike", subjectLike);
-        }
+            if (filter.SubjectContains is { } subjectLike)
+            {
+                Add(Contains("subject", "@subjectLike"), "@subjectLike", subjectLike);
+            }
 
-        if (filter.IdEquals is { } id)
-        {
-            Add("id = @id", "@id", id);
-        }
+            if (filter.IdEquals is { } id)
+            {
+                Add("id = @id", "@id", id);
+            }
 
-        if (filter.SourceEquals is { } source)
-        {
-            Add("source = @source", "@source", source);
-        }
+            if (filter.SourceEquals is { } source)
+            {
+                Add("source = @source", "@source", source);
+            }
 
-        if (filter.SubjectEquals is { } subject)
-        {
-            Add("subject = @subject", "@subject", subject);
-        }
+            if (filter.SubjectEquals is { } subject)
+            {
+                Add("subject = @subject", "@subject", subject);
+            }
 
-        if (filter.TypeEquals is { } type)
-        {
-            Add("type = @type", "@type", type);
-        }
+            if (filter.TypeEquals is { } type)
+            {
+                Add("type = @type", "@type", type);
+            }
 
-        if (filter.TimeFrom is { } timeFrom)
-        {
-            Add("time >= @timeFrom", "@timeFrom", timeFrom);
-        }
+            if (filter.TimeFrom is { } timeFrom)
+            {
+                Add("time >= @timeFrom", "@timeFrom", timeFrom);
+            }
 
-        if (filter.TimeTo is { } timeTo)
-        {
-            Add("time <= @timeTo", "@timeTo", timeTo);
-        }
+            if (filter.TimeTo is { } timeTo)
+            {
+                Add("time <= @timeTo", "@timeTo", timeTo);
+            }
 
-        if (filter.IngestedFrom is { } ingestedFrom)
-        {
-            Add("ingested_at >= @ingestedFrom", "@ingestedFrom", ingestedFrom);
-        }
+            if (filter.IngestedFrom is { } ingestedFrom)
+            {
+                Add("ingested_at >= @ingestedFrom", "@ingestedFrom", ingestedFrom);
+            }
 
-        if (filter.IngestedTo is { } ingestedTo)
-        {
-            Add("ingested_at <= @ingestedTo", "@ingestedTo", ingestedTo);
-        }
+            if (filter.IngestedTo is { } ingestedTo)
+            {
+                Add("ingested_at <= @ingestedTo", "@ingestedTo", ingestedTo);
+            }
 
-        if (filter.After is { } after)
-        {
-            where.Append(" AND (time < @afterTime OR (time = @afterTime AND seq < @afterSeq))");
-            Parameter(command, "@afterTime", after.TimeTicks);
-            Parameter(command, "@afterSeq", after.Seq);
-        }
+            if (filter.After is { } after)
+            {
+                where.Append(" AND (time < @afterTime OR (time = @afterTime AND seq < @afterSeq))");
+                Parameter(command, "@afterTime", after.TimeTicks);
+                Parameter(command, "@afterSeq", after.Seq);
+            }
 
-        command.CommandText = $"SELECT {EventColumns} FROM events WHERE {where} ORDER BY time DESC, seq DESC LIMIT @limit";
-        Parameter(command, "@limit", (long)filter.Limit);
-        return await ReadAllAsync(command, ReadEvent, cancellationToken);
+            command.CommandText = $"SELECT {EventColumns} FROM events WHERE {where} ORDER BY time DESC, seq DESC LIMIT @limit";
+            Parameter(command, "@limit", (long)filter.Limit);
+            return await ReadAllAsync(command, ReadEvent, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupRow>> ReadRollupsAsync(long meterNumber, RollupLevel level, long from, long to, IReadOnlyList<string>? subjects, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {RollupColumns} FROM meter_rollups
-            WHERE meter_num = @meter AND level = @level AND bucket_start >= @from AND bucket_start < @to{SubjectClause(command, subjects)}
-            """;
-        Parameters(command, ("@meter", meterNumber), ("@level", (long)level), ("@from", from), ("@to", to));
-        return await ReadAllAsync(command, ReadRollupRow, cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT {RollupColumns} FROM meter_rollups
+                WHERE meter_num = @meter AND level = @level AND bucket_start >= @from AND bucket_start < @to{SubjectClause(command, subjects)}
+                """;
+            Parameters(command, ("@meter", meterNumber), ("@level", (long)level), ("@from", from), ("@to", to));
+            return await ReadAllAsync(command, ReadRollupRow, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<RollupCoverage> ReadCoverageAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, CoverageSql);
-        return (await ReadAllAsync(command, ReadCoverage, cancellationToken)) is [var coverage] ? coverage : RollupCoverage.None;
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = Command(connection, CoverageSql);
+            return (await ReadAllAsync(command, ReadCoverage, cancellationToken)) is [var coverage] ? coverage : RollupCoverage.None;
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DistinctValueRow>> ReadDistinctValuesAsync(long meterNumber, long from, long to, IReadOnlyList<string>? subjects, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT subject, bucket_start, group_key, value FROM meter_distinct_values
-            WHERE meter_num = @meter AND bucket_start >= @from AND bucket_start < @to{SubjectClause(command, subjects)}
-            """;
-        Parameters(command, ("@meter", meterNumber), ("@from", from), ("@to", to));
-        return await ReadAllAsync(command, r => new DistinctValueRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3)), cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT subject, bucket_start, group_key, value FROM meter_distinct_values
+                WHERE meter_num = @meter AND bucket_start >= @from AND bucket_start < @to{SubjectClause(command, subjects)}
+                """;
+            Parameters(command, ("@meter", meterNumber), ("@from", from), ("@to", to));
+            return await ReadAllAsync(command, r => new DistinctValueRow(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3)), cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<EventRecord>> ReadEventsAsync(string type, long from, long to, IReadOnlyList<string>? subjects, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {EventColumns} FROM events WHERE type = @type AND time >= @from AND time < @to{SubjectClause(command, subjects)} ORDER BY seq";
-        Parameters(command, ("@type", type), ("@from", from), ("@to", to));
-        return await ReadAllAsync(command, r => ReadEvent(r).Event, cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {EventColumns} FROM events WHERE type = @type AND time >= @from AND time < @to{SubjectClause(command, subjects)} ORDER BY seq";
+            Parameters(command, ("@type", type), ("@from", from), ("@to", to));
+            return await ReadAllAsync(command, r => ReadEvent(r).Event, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<(long First, long End)?> GetDataSpanAsync(long meterNumber, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, $"""
-            SELECT MIN(bucket_start), MAX(bucket_start) FROM meter_rollups WHERE meter_num = @meter AND level = {(int)RollupLevel.Minute}
-            UNION ALL
-            SELECT MIN(bucket_start), MAX(bucket_start) FROM meter_distinct_values WHERE meter_num = @meter
-            """, ("@meter", meterNumber));
-        (long First, long End)? span = null;
-        foreach (var (first, last) in await ReadAllAsync(command, r => r.IsDBNull(0) ? (0L, -1L) : (r.GetInt64(0), r.GetInt64(1)), cancellationToken))
+        return await WithConnectionAsync(async connection =>
         {
-            if (last >= first)
+            await using var command = Command(connection, $"""
+                SELECT MIN(bucket_start), MAX(bucket_start) FROM meter_rollups WHERE meter_num = @meter AND level = {(int)RollupLevel.Minute}
+                UNION ALL
+                SELECT MIN(bucket_start), MAX(bucket_start) FROM meter_distinct_values WHERE meter_num = @meter
+                """, ("@meter", meterNumber));
+            (long First, long End)? span = null;
+            foreach (var (first, last) in await ReadAllAsync(command, r => r.IsDBNull(0) ? (0L, -1L) : (r.GetInt64(0), r.GetInt64(1)), cancellationToken))
             {
-                var end = last + TimeSpan.TicksPerMinute;
-                span = span is { } s ? (Math.Min(s.First, first), Math.Max(s.End, end)) : (first, end);
+                if (last >= first)
+                {
+                    var end = last + TimeSpan.TicksPerMinute;
+                    span = span is { } s ? (Math.Min(s.First, first), Math.Max(s.End, end)) : (first, end);
+                }
             }
-        }
 
-        return span;
+            return span;
+        }, cancellationToken);
     }
 
     public Task<IReadOnlyList<string>> ListMeterSubjectsAsync(long meterNumber, long? from, long? to, CancellationToken cancellationToken) =>
@@ -194,64 +230,72 @@ internal abstract class RelationalMeteringStore : IMeteringStore
 
     public async Task<IReadOnlyList<Subject>> ListSubjectsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, $"SELECT {SubjectColumns} FROM subjects WHERE deleted_at IS NULL ORDER BY key");
-        return await ReadAllAsync(command, ReadSubject, cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = Command(connection, $"SELECT {SubjectColumns} FROM subjects WHERE deleted_at IS NULL ORDER BY key");
+            return await ReadAllAsync(command, ReadSubject, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<Subject?> GetSubjectAsync(string idOrKey, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await FindSubjectAsync(connection, null, idOrKey, cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            return await FindSubjectAsync(connection, null, idOrKey, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<Subject>> UpsertSubjectsAsync(IReadOnlyList<SubjectUpsert> subjects, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subjects);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = new List<Subject>(subjects.Count);
-        foreach (var upsert in subjects)
+        return await WithConnectionAsync(async connection =>
         {
-            var existing = await FindSubjectAsync(connection, transaction, upsert.Key!, cancellationToken);
-            var subject = new Subject
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var result = new List<Subject>(subjects.Count);
+            foreach (var upsert in subjects)
             {
-                Id = existing?.Id ?? Ulid.NewUlid(now).ToString(),
-                Key = upsert.Key!,
-                DisplayName = upsert.DisplayName,
-                Metadata = upsert.Metadata,
-                CurrentPeriodStart = upsert.CurrentPeriodStart,
-                CurrentPeriodEnd = upsert.CurrentPeriodEnd,
-                StripeCustomerId = upsert.StripeCustomerId,
-                CreatedAt = existing?.CreatedAt ?? now,
-                UpdatedAt = now,
-            };
-            await using var command = Command(connection, """
-                INSERT INTO subjects (id, key, display_name, metadata, current_period_start, current_period_end, stripe_customer_id, created_at, updated_at)
-                VALUES (@id, @key, @name, @metadata, @start, @end, @stripe, @created, @updated)
-                ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, metadata = excluded.metadata,
-                    current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
-                    stripe_customer_id = excluded.stripe_customer_id, updated_at = excluded.updated_at
-                """,
-                ("@id", subject.Id), ("@key", subject.Key), ("@name", subject.DisplayName),
-                ("@metadata", subject.Metadata is null ? null : JsonSerializer.Serialize(upsert.Metadata, MeteringJsonContext.Default.DictionaryStringString)),
-                ("@start", subject.CurrentPeriodStart?.UtcTicks), ("@end", subject.CurrentPeriodEnd?.UtcTicks), ("@stripe", subject.StripeCustomerId),
-                ("@created", subject.CreatedAt.UtcTicks), ("@updated", subject.UpdatedAt.UtcTicks));
-            command.Transaction = transaction;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            result.Add(subject);
-        }
+                var existing = await FindSubjectAsync(connection, transaction, upsert.Key!, cancellationToken);
+                var subject = new Subject
+                {
+                    Id = existing?.Id ?? Ulid.NewUlid(now).ToString(),
+                    Key = upsert.Key!,
+                    DisplayName = upsert.DisplayName,
+                    Metadata = upsert.Metadata,
+                    CurrentPeriodStart = upsert.CurrentPeriodStart,
+                    CurrentPeriodEnd = upsert.CurrentPeriodEnd,
+                    StripeCustomerId = upsert.StripeCustomerId,
+                    CreatedAt = existing?.CreatedAt ?? now,
+                    UpdatedAt = now,
+                };
+                await using var command = Command(connection, """
+                    INSERT INTO subjects (id, key, display_name, metadata, current_period_start, current_period_end, stripe_customer_id, created_at, updated_at)
+                    VALUES (@id, @key, @name, @metadata, @start, @end, @stripe, @created, @updated)
+                    ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, metadata = excluded.metadata,
+                        current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
+                        stripe_customer_id = excluded.stripe_customer_id, updated_at = excluded.updated_at
+                    """,
+                    ("@id", subject.Id), ("@key", subject.Key), ("@name", subject.DisplayName),
+                    ("@metadata", subject.Metadata is null ? null : JsonSerializer.Serialize(upsert.Metadata, MeteringJsonContext.Default.DictionaryStringString)),
+                    ("@start", subject.CurrentPeriodStart?.UtcTicks), ("@end", subject.CurrentPeriodEnd?.UtcTicks), ("@stripe", subject.StripeCustomerId),
+                    ("@created", subject.CreatedAt.UtcTicks), ("@updated", subject.UpdatedAt.UtcTicks));
+                command.Transaction = transaction;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                result.Add(subject);
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }, cancellationToken);
     }
 
     public async Task<bool> DeleteSubjectAsync(string idOrKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "UPDATE subjects SET deleted_at = @now, updated_at = @now WHERE deleted_at IS NULL AND (id = @key OR key = @key)",
-            ("@now", now.UtcTicks), ("@key", idOrKey));
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = Command(connection, "UPDATE subjects SET deleted_at = @now, updated_at = @now WHERE deleted_at IS NULL AND (id = @key OR key = @key)",
+                ("@now", now.UtcTicks), ("@key", idOrKey));
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }, cancellationToken);
     }
 
     internal const string CoverageSql = "SELECT hours_before, days_before FROM rollup_coverage";
@@ -385,16 +429,18 @@ internal abstract class RelationalMeteringStore : IMeteringStore
                     AND bucket_start >= COALESCE((SELECT days_before FROM rollup_coverage), @from)
                 """
             : $"SELECT {column} FROM meter_rollups WHERE meter_num = @meter AND level = {(int)RollupLevel.Minute} AND bucket_start >= @from AND bucket_start < @to";
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, $"""
-            SELECT DISTINCT {column} FROM (
-                {rollups}
-                UNION ALL
-                SELECT {column} FROM meter_distinct_values WHERE meter_num = @meter AND bucket_start >= @from AND bucket_start < @to) AS v
-            ORDER BY 1
-            """,
-            ("@meter", meterNumber), ("@from", from is { } f ? Rollups.BucketStart(RollupLevel.Minute, f) : long.MinValue), ("@to", to ?? long.MaxValue));
-        return await ReadAllAsync(command, r => r.GetString(0), cancellationToken);
+        return await WithConnectionAsync(async connection =>
+        {
+            await using var command = Command(connection, $"""
+                SELECT DISTINCT {column} FROM (
+                    {rollups}
+                    UNION ALL
+                    SELECT {column} FROM meter_distinct_values WHERE meter_num = @meter AND bucket_start >= @from AND bucket_start < @to) AS v
+                ORDER BY 1
+                """,
+                ("@meter", meterNumber), ("@from", from is { } f ? Rollups.BucketStart(RollupLevel.Minute, f) : long.MinValue), ("@to", to ?? long.MaxValue));
+            return await ReadAllAsync(command, r => r.GetString(0), cancellationToken);
+        }, cancellationToken);
     }
 
     private static async Task<Subject?> FindSubjectAsync(DbConnection connection, DbTransaction? transaction, string idOrKey, CancellationToken cancellationToken)
