@@ -28,6 +28,8 @@ public static class MeteringModule
         if (provider == StoreProvider.Postgres)
         {
             services.AddSingleton<IMeteringStore, PostgresMeteringStore>();
+            services.AddSingleton<PostgresEventPartitions>();
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresEventPartitions>());
         }
         else
         {

@@ -14,4 +14,10 @@ public sealed record IngestOptions
 
     /// <summary>How long after an hour ends its minute rollups are compacted into an hour row (and days likewise).</summary>
     public TimeSpan CompactionDelay { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// On PostgreSQL, months of raw events kept before their partition is detached for archiving (null: kept for
+    /// ever). Rollups, and so meter queries and invoices, are not affected; event listings and rebuilds are.
+    /// </summary>
+    public int? EventRetentionMonths { get; init; }
 }

@@ -179,17 +179,18 @@ internal sealed partial class MeteringWriter(
 
     private void WriteGroup(IMeteringWriteSession session)
     {
-        session.Begin();
-        Sync(session);
-        var snapshot = catalog.Current;
-        var now = time.GetUtcNow().UtcTicks;
-
         // The whole group in one insert: one round trip, and on a shared store one lock order for every node.
         _flat.Clear();
         foreach (var request in _group)
         {
             _flat.AddRange(request.Events);
         }
+
+        session.Prepare(_flat);
+        session.Begin();
+        Sync(session);
+        var snapshot = catalog.Current;
+        var now = time.GetUtcNow().UtcTicks;
 
         if (_outcomes.Length < _flat.Count)
         {

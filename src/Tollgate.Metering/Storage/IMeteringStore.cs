@@ -73,6 +73,9 @@ public interface IMeteringWriteSession : IDisposable
 
     void Rollback();
 
+    /// <summary>Readies the store for these events before the transaction begins (PostgreSQL creates the month partitions they need).</summary>
+    void Prepare(IReadOnlyList<EventRecord> records);
+
     /// <summary>
     /// Inserts each event unless its (source, id) is stored (or comes earlier in the same list); <paramref name="outcomes"/>
     /// receives what happened to each, in order.

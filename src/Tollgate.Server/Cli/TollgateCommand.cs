@@ -23,6 +23,11 @@ internal static class TollgateCommand
             Description = "Shared PostgreSQL store (postgres://user:password@host:port/database?schema=name) instead of the embedded one; several nodes may share it. [env: TOLLGATE_DATABASE_URL]",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOLLGATE_DATABASE_URL"),
         };
+        var retention = new Option<int?>("--event-retention-months")
+        {
+            Description = "With --db: months of raw events kept before their monthly partition is detached for archiving (default: kept for ever); meter queries keep answering from rollups. [env: TOLLGATE_EVENT_RETENTION_MONTHS]",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("TOLLGATE_EVENT_RETENTION_MONTHS"), System.Globalization.CultureInfo.InvariantCulture, out var months) ? months : null,
+        };
         var queueCapacity = new Option<int>("--ingest-queue")
         {
             Description = "Ingest requests that may wait for the writer before ingest answers 503. [env: TOLLGATE_INGEST_QUEUE]",
@@ -31,7 +36,7 @@ internal static class TollgateCommand
 
         var serve = new Command("serve", "Run Tollgate: proxy, admin API and console in one process, on the embedded store or a shared PostgreSQL.")
         {
-            data, database, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
+            data, database, retention, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
         };
         serve.SetAction(async (result, cancellationToken) =>
         {
@@ -43,7 +48,7 @@ internal static class TollgateCommand
                 AdminListen = result.GetValue(adminListen)!,
                 ConsoleListen = result.GetValue(consoleListen)!,
                 AdminToken = string.IsNullOrEmpty(result.GetValue(adminToken)) ? null : result.GetValue(adminToken),
-                Ingest = new IngestOptions { QueueCapacity = result.GetValue(queueCapacity) },
+                Ingest = new IngestOptions { QueueCapacity = result.GetValue(queueCapacity), EventRetentionMonths = result.GetValue(retention) },
             };
 
             WebApplication app;

@@ -3,16 +3,27 @@ using Tollgate.Store;
 namespace Tollgate.Metering.Storage.Postgres;
 
 /// <summary>
-/// The metering schema on PostgreSQL: the same tables and columns as on SQLite, so one set of SQL serves both.
-/// Times are UTC ticks (<c>bigint</c>); decimals are <c>numeric</c>, exact at any scale.
+/// The metering schema on PostgreSQL: the same tables and columns as on SQLite, so one set of SQL serves both, except
+/// that events are partitioned by month and deduplicated through <c>event_keys</c> (see
+/// <see cref="PostgresEventPartitions"/>). Times are UTC ticks (<c>bigint</c>); decimals are <c>numeric</c>.
 /// </summary>
 internal static class PostgresMeteringMigrations
 {
     public static readonly StoreMigration[] All =
     [
         new("metering", 1, "events, meters, rollups, coverage, subjects", """
+            -- Deduplication for ever: one row per (source, id) ever accepted, which also numbers events. Kept when
+            -- old event partitions are detached for archiving, so a repeat is still recognised.
+            CREATE TABLE event_keys (
+                seq    BIGINT GENERATED ALWAYS AS IDENTITY,
+                source TEXT   NOT NULL,
+                id     TEXT   NOT NULL,
+                PRIMARY KEY (source, id)
+            );
+
+            -- Raw events, one partition per UTC month of event time (events_YYYYMM), created as they are needed.
             CREATE TABLE events (
-                seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                seq         BIGINT NOT NULL,
                 source      TEXT   NOT NULL,
                 id          TEXT   NOT NULL,
                 type        TEXT   NOT NULL,
@@ -21,8 +32,8 @@ internal static class PostgresMeteringMigrations
                 ingested_at BIGINT NOT NULL,
                 data        TEXT,
                 dataschema  TEXT,
-                UNIQUE (source, id)
-            );
+                PRIMARY KEY (seq, time)
+            ) PARTITION BY RANGE (time);
             CREATE INDEX events_time ON events (time);
 
             CREATE TABLE event_conflicts (

@@ -18,27 +18,31 @@ namespace Tollgate.Metering.Storage.Postgres;
 internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
 {
     private readonly PostgresStore _store;
+    private readonly PostgresEventPartitions _partitions;
     private readonly long _ingestLock;
     private readonly SortedDictionary<RollupKey, AggregateState> _rollups = new(RollupKeyOrder.Instance);
     private readonly List<(long Meter, string Subject, long Minute, string Group, string Value)> _distinct = [];
 
-    public PostgresMeteringWriteSession(PostgresStore store)
+    public PostgresMeteringWriteSession(PostgresStore store, PostgresEventPartitions partitions)
         : base(store.DataSource.OpenConnection())
     {
         _store = store;
+        _partitions = partitions;
         _ingestLock = store.LockKey("metering-ingest");
     }
 
     private NpgsqlConnection Npgsql => (NpgsqlConnection)Connection;
 
+    public override void Prepare(IReadOnlyList<EventRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        Reconnect();
+        _partitions.Ensure(Npgsql, records.Select(r => r.TimeTicks));
+    }
+
     public override void Begin(bool exclusive = false)
     {
-        if (Npgsql.State != ConnectionState.Open)
-        {
-            // The connection broke (server restart, network); a fresh one from the pool carries on.
-            Connection.Dispose();
-            Connection = _store.DataSource.OpenConnection();
-        }
+        Reconnect();
 
         Transaction = Npgsql.BeginTransaction();
         using var command = new NpgsqlCommand(exclusive ? "SELECT pg_advisory_xact_lock(@key)" : "SELECT pg_advisory_xact_lock_shared(@key)", Npgsql, (NpgsqlTransaction)Transaction);
@@ -94,15 +98,21 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
                 (record.Source, record.Id, record.Type, record.Subject, record.TimeTicks, record.Data, record.DataSchema);
         }
 
-        // Rows go in key order, so writers on several nodes lock index entries in the same order (no deadlock), and
-        // of two events with one key in the same list the first is kept.
+        // The first of each key in the list is the candidate; keys go into event_keys in key order, so writers on
+        // several nodes lock them in the same order (no deadlock), and only keys new to event_keys become events.
         using var insert = new NpgsqlCommand("""
-            INSERT INTO events (source, id, type, subject, time, ingested_at, data, dataschema)
-            SELECT source, id, type, subject, time, @ingested, data, dataschema
-            FROM unnest(@sources, @ids, @types, @subjects, @times, @data, @schemas) WITH ORDINALITY
-                AS e(source, id, type, subject, time, data, dataschema, ord)
-            ORDER BY source, id, ord
-            ON CONFLICT (source, id) DO NOTHING
+            WITH input AS (
+                SELECT DISTINCT ON (source, id) *
+                FROM unnest(@sources, @ids, @types, @subjects, @times, @data, @schemas) WITH ORDINALITY
+                    AS e(source, id, type, subject, time, data, dataschema, ord)
+                ORDER BY source, id, ord),
+            keys AS (
+                INSERT INTO event_keys (source, id) SELECT source, id FROM input ORDER BY source, id
+                ON CONFLICT (source, id) DO NOTHING
+                RETURNING seq, source, id)
+            INSERT INTO events (seq, source, id, type, subject, time, ingested_at, data, dataschema)
+            SELECT k.seq, i.source, i.id, i.type, i.subject, i.time, @ingested, i.data, i.dataschema
+            FROM keys k JOIN input i ON i.source = k.source AND i.id = k.id
             RETURNING seq, source, id
             """, Npgsql, (NpgsqlTransaction?)Transaction);
         insert.Parameters.AddWithValue("ingested", ingestedAtTicks);
@@ -114,15 +124,23 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
         insert.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = data });
         insert.Parameters.Add(new NpgsqlParameter("schemas", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = schemas });
         var inserted = new Dictionary<(string, string), long>(count);
-        using (var reader = insert.ExecuteReader())
+        try
         {
+            using var reader = insert.ExecuteReader();
             while (reader.Read())
             {
                 inserted[(reader.GetString(1), reader.GetString(2))] = reader.GetInt64(0);
             }
         }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.CheckViolation)
+        {
+            // Among others, "no partition for this row": another node may have detached a month this one thought it
+            // had; the writer retries, and Prepare creates it again.
+            _partitions.Forget();
+            throw;
+        }
 
-        var stored = new Dictionary<(string, string), StoredEvent>();
+        var stored = new Dictionary<(string, string), (long Seq, StoredEvent? Event)>();
         var missing = new List<int>();
         for (var i = 0; i < count; i++)
         {
@@ -143,9 +161,11 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
         }
 
         // Already stored (earlier, or earlier in this list): the same payload is a plain repeat, another is a conflict.
+        // A key whose event was archived with its month still counts as a repeat.
         using (var find = new NpgsqlCommand($"""
-            SELECT {RelationalMeteringStore.EventColumns} FROM events
-            WHERE (source, id) IN (SELECT * FROM unnest(@sources, @ids))
+            SELECT k.seq, e.id, e.source, e.type, e.subject, e.time, e.data, e.dataschema, e.ingested_at, k.source, k.id
+            FROM event_keys k LEFT JOIN events e ON e.seq = k.seq
+            WHERE (k.source, k.id) IN (SELECT * FROM unnest(@sources, @ids))
             """, Npgsql, (NpgsqlTransaction?)Transaction))
         {
             find.Parameters.AddWithValue("sources", missing.Select(i => sources[i]).ToArray());
@@ -153,18 +173,18 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
             using var reader = find.ExecuteReader();
             while (reader.Read())
             {
-                var row = RelationalMeteringStore.ReadEvent(reader);
-                stored[(row.Event.Source, row.Event.Id)] = row;
+                var key = (reader.GetString(9), reader.GetString(10));
+                stored[key] = (reader.GetInt64(0), reader.IsDBNull(1) ? null : RelationalMeteringStore.ReadEvent(reader));
             }
         }
 
         foreach (var i in missing)
         {
-            var first = stored[(sources[i], ids[i])];
+            var (seq, first) = stored[(sources[i], ids[i])];
             var record = records[i];
-            var same = first.Event.Type == record.Type && first.Event.Subject == record.Subject && first.Event.TimeTicks == record.TimeTicks
-                && first.Event.Data == record.Data && first.Event.DataSchema == record.DataSchema;
-            outcomes[i] = new InsertOutcome(first.Seq, Inserted: false, Conflict: !same);
+            var same = first is null || (first.Event.Type == record.Type && first.Event.Subject == record.Subject && first.Event.TimeTicks == record.TimeTicks
+                && first.Event.Data == record.Data && first.Event.DataSchema == record.DataSchema);
+            outcomes[i] = new InsertOutcome(seq, Inserted: false, Conflict: !same);
         }
     }
 
@@ -217,6 +237,16 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>After the connection broke (server restart, failover, network), a fresh one from the pool carries on.</summary>
+    private void Reconnect()
+    {
+        if (Npgsql.State != ConnectionState.Open)
+        {
+            Connection.Dispose();
+            Connection = _store.DataSource.OpenConnection();
+        }
     }
 
     private void FlushRollups()

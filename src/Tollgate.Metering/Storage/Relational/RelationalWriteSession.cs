@@ -22,6 +22,10 @@ internal abstract class RelationalWriteSession(DbConnection connection) : IMeter
 
     public abstract void Rollback();
 
+    public virtual void Prepare(IReadOnlyList<EventRecord> records)
+    {
+    }
+
     public abstract void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes);
 
     public abstract void MergeRollup(in RollupKey key, in AggregateState delta);
