@@ -41,6 +41,9 @@ internal sealed record LoadPlan
     /// <summary>Reads the server's CPU time, sampled at the edges of the measured window.</summary>
     public Func<TimeSpan>? ServerCpu { get; init; }
 
+    /// <summary>Reads the database server's CPU time (PostgreSQL's processes), sampled like <see cref="ServerCpu"/>; null when unknown.</summary>
+    public Func<TimeSpan?>? DatabaseCpu { get; init; }
+
     /// <summary>Called about every 10 s with the events acknowledged so far.</summary>
     public Action<long, TimeSpan>? Progress { get; init; }
 }
@@ -55,7 +58,9 @@ internal sealed record LoadResult(
     IReadOnlyDictionary<string, long> Failures,
     TimeSpan ServerCpu,
     TimeSpan ClientCpu,
-    long AllAckedEvents)
+    long AllAckedEvents,
+    TimeSpan? DatabaseCpu = null,
+    TimeSpan? MachineCpu = null)
 {
     public double EventsPerSecond => AckedEvents / Window.TotalSeconds;
 
@@ -70,7 +75,7 @@ internal sealed record LoadResult(
 
 /// <summary>
 /// Posts CloudEvents batches from N concurrent connections and times each request until its answer, which
-/// Tollgate only sends after the SQLite commit. A request counts when it completes inside the measured window.
+/// Tollgate only sends after the store's commit. A request counts when it completes inside the measured window.
 /// </summary>
 internal static class LoadDriver
 {
@@ -98,11 +103,14 @@ internal static class LoadDriver
 
         // CPU of both processes over the measured window, sampled when it opens and closes.
         TimeSpan serverCpuStart = default, serverCpuEnd = default, clientCpuStart = default, clientCpuEnd = default;
+        TimeSpan? databaseCpuStart = null, databaseCpuEnd = null, machineCpuStart = null, machineCpuEnd = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sampler = Task.Run(async () =>
         {
             await Task.Delay(windowStart, stop.Token);
             serverCpuStart = plan.ServerCpu?.Invoke() ?? default;
+            databaseCpuStart = plan.DatabaseCpu?.Invoke();
+            machineCpuStart = Machine.BusyTime();
             self.Refresh();
             clientCpuStart = self.TotalProcessorTime;
             while (!stop.IsCancellationRequested)
@@ -118,6 +126,8 @@ internal static class LoadDriver
                 if (now >= windowEnd)
                 {
                     serverCpuEnd = plan.ServerCpu?.Invoke() ?? default;
+                    databaseCpuEnd = plan.DatabaseCpu?.Invoke();
+                    machineCpuEnd = Machine.BusyTime();
                     self.Refresh();
                     clientCpuEnd = self.TotalProcessorTime;
                     return;
@@ -196,6 +206,8 @@ internal static class LoadDriver
             {
                 windowEnd = ended;
                 serverCpuEnd = plan.ServerCpu?.Invoke() ?? default;
+                databaseCpuEnd = plan.DatabaseCpu?.Invoke();
+                machineCpuEnd = Machine.BusyTime();
                 self.Refresh();
                 clientCpuEnd = self.TotalProcessorTime;
             }
@@ -221,7 +233,9 @@ internal static class LoadDriver
             failures,
             serverCpuEnd - serverCpuStart,
             clientCpuEnd - clientCpuStart,
-            Interlocked.Read(ref ackedAll));
+            Interlocked.Read(ref ackedAll),
+            databaseCpuEnd - databaseCpuStart,
+            machineCpuEnd - machineCpuStart);
     }
 
     /// <summary>Posts one batch; null when it was acknowledged (204), else what went wrong.</summary>

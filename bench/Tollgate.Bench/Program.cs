@@ -15,6 +15,25 @@ ServerSettings Server(ParseResult result) => new()
     Environment = result.GetValue(perfMap) ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [],
 };
 
+var postgresUrl = new Option<string?>("--postgres")
+{
+    Description = $"PostgreSQL server for --stores postgres (postgres://USER@HOST:PORT/DATABASE); every run gets a fresh schema, dropped afterwards unless --keep-data. Default: ${PostgresServer.UrlVariable}, set by eval \"$(scripts/test-postgres start)\".",
+    DefaultValueFactory = _ => PostgresServer.DefaultUrl,
+};
+var stores = new Option<string>("--stores") { Description = "Comma-separated stores to run against: sqlite, postgres (the server with --db).", DefaultValueFactory = _ => StoreSettings.Sqlite };
+
+// The stores a command runs against, or null after telling why the options do not name a usable set.
+StoreSettings? Stores(ParseResult result)
+{
+    var parsed = StoreSettings.Parse(result.GetValue(stores)!, result.GetValue(postgresUrl), out var error);
+    if (parsed is null)
+    {
+        Console.Error.WriteLine("bench: " + error);
+    }
+
+    return parsed;
+}
+
 var connections = new Option<string>("--connections") { Description = "Comma-separated concurrent connection counts to try.", DefaultValueFactory = _ => "8,32,64" };
 var batch = new Option<int>("--batch") { Description = "Events per request.", DefaultValueFactory = _ => 100 };
 var warmup = new Option<int>("--warmup") { Description = "Seconds of load before the measured window.", DefaultValueFactory = _ => 5 };
@@ -23,9 +42,9 @@ var repeat = new Option<int>("--repeat") { Description = "Runs of each connectio
 var randomIds = new Option<bool>("--random-ids") { Description = "Send random UUIDs as event ids (as clients using randomUUID() do) instead of ids ordered per connection." };
 var ingest = new Command("ingest", "Durable ingest throughput over HTTP: batches of CloudEvents from N connections against a fresh server; only 204s count.")
 {
-    connections, batch, warmup, duration, repeat, randomIds, serverDll, noBuild, keepData, perfMap,
+    connections, batch, warmup, duration, repeat, randomIds, stores, postgresUrl, serverDll, noBuild, keepData, perfMap,
 };
-ingest.SetAction((result, cancellationToken) => IngestBenchmark.RunAsync(new IngestSettings
+ingest.SetAction((result, cancellationToken) => Stores(result) is not { } storeSettings ? Task.FromResult(2) : IngestBenchmark.RunAsync(new IngestSettings
 {
     Connections = [.. result.GetValue(connections)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => Math.Clamp(int.Parse(c, CultureInfo.InvariantCulture), 1, 512))],
     BatchSize = Math.Clamp(result.GetValue(batch), 1, 10_000),
@@ -34,6 +53,7 @@ ingest.SetAction((result, cancellationToken) => IngestBenchmark.RunAsync(new Ing
     Repeat = Math.Clamp(result.GetValue(repeat), 1, 5),
     RandomIds = result.GetValue(randomIds),
     Server = Server(result),
+    Stores = storeSettings,
 }, cancellationToken));
 
 var sizes = new Option<string>("--sizes") { Description = "Comma-separated store sizes in events, ascending; the store grows from one to the next.", DefaultValueFactory = _ => "1000000,10000000" };
@@ -44,15 +64,15 @@ var seedBatch = new Option<int>("--seed-batch") { Description = "Events per seed
 var noRestart = new Option<bool>("--no-restart") { Description = "With --seed http: query the server that did the seeding instead of restarting it first." };
 var seed = new Option<string>("--seed")
 {
-    Description = "How to grow the store: `http` (the server's ingest API, the real path), `writer` (in-process through the engine's writer, no HTTP) or `bulk` (the engine's parser, meter and write-session statements, rollups summed per 200,000 events, synchronous=OFF; fastest).",
+    Description = "How to grow the store: `http` (the server's ingest API, the real path; the only one for PostgreSQL), `writer` (in-process through the engine's writer, no HTTP) or `bulk` (the engine's parser, meter and write-session statements, rollups summed per 200,000 events, synchronous=OFF; fastest).",
     DefaultValueFactory = _ => "bulk",
 };
 seed.AcceptOnlyFromAmong("http", "writer", "bulk");
 var query = new Command("query", "Meter query latency (one subject's month grouped by two keys, over HTTP) at growing store sizes.")
 {
-    sizes, queries, rounds, seed, seedConnections, seedBatch, noRestart, serverDll, noBuild, keepData, perfMap,
+    sizes, queries, rounds, seed, seedConnections, seedBatch, noRestart, stores, postgresUrl, serverDll, noBuild, keepData, perfMap,
 };
-query.SetAction((result, cancellationToken) => QueryBenchmark.RunAsync(new QuerySettings
+query.SetAction((result, cancellationToken) => Stores(result) is not { } storeSettings ? Task.FromResult(2) : QueryBenchmark.RunAsync(new QuerySettings
 {
     Sizes = [.. result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => Math.Clamp(long.Parse(s, CultureInfo.InvariantCulture), 1_000, 50_000_000)).Order()],
     Queries = Math.Clamp(result.GetValue(queries), 10, 100_000),
@@ -62,6 +82,7 @@ query.SetAction((result, cancellationToken) => QueryBenchmark.RunAsync(new Query
     Restart = !result.GetValue(noRestart),
     Seed = result.GetValue(seed)!,
     Server = Server(result),
+    Stores = storeSettings,
 }, cancellationToken));
 
 var events = new Option<int>("--events") { Description = "Events pushed through each in-process stage.", DefaultValueFactory = _ => 200_000 };

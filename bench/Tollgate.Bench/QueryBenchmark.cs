@@ -26,6 +26,9 @@ internal sealed record QuerySettings
     public required string Seed { get; init; }
 
     public required ServerSettings Server { get; init; }
+
+    /// <summary>The stores to measure, one after the other; PostgreSQL only with <c>--seed http</c>.</summary>
+    public required StoreSettings Stores { get; init; }
 }
 
 /// <summary>
@@ -52,14 +55,45 @@ internal static class QueryBenchmark
 
     public static async Task<int> RunAsync(QuerySettings settings, CancellationToken cancellationToken)
     {
+        var postgres = settings.Stores.Stores.Contains(StoreSettings.Postgres) ? new PostgresServer(settings.Stores.PostgresUrl!) : null;
+        if (postgres is not null && settings.Seed != "http")
+        {
+            await Console.Error.WriteLineAsync($"bench: --seed {settings.Seed} writes the SQLite file in-process; a PostgreSQL store can only be seeded through the server: add --seed http");
+            return 2;
+        }
+
         Console.WriteLine($"# Tollgate meter query benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         Console.WriteLine($"machine: {Machine.Describe()}");
         var dll = await Repository.ServerDllAsync(settings.Server.Dll, settings.Server.Build);
-        Console.WriteLine($"server: {Path.GetRelativePath(Repository.Root, dll)} ({Repository.Source()}); {Subjects:N0} subjects, events from {Start:yyyy-MM-dd} to {End:yyyy-MM-dd} in time order, "
+        Console.WriteLine($"server: {(settings.Server.Dll is null ? Path.GetRelativePath(Repository.Root, dll) : Path.GetFileName(dll))} ({Repository.Source(settings.Server.Dll is not null)}); {Subjects:N0} subjects, events from {Start:yyyy-MM-dd} to {End:yyyy-MM-dd} in time order, "
             + $"seeded with --seed {settings.Seed}; {settings.Queries} queries per round, {settings.Rounds} rounds");
-        Console.WriteLine();
+        Console.WriteLine($"stores: {string.Join(", ", settings.Stores.Stores)}");
+        if (postgres is not null)
+        {
+            Console.WriteLine(await postgres.DescribeAsync(cancellationToken));
+        }
 
+        foreach (var store in settings.Stores.Stores)
+        {
+            Console.WriteLine();
+            if (settings.Stores.Stores.Length > 1)
+            {
+                Console.WriteLine($"## {store}");
+                Console.WriteLine();
+            }
+
+            await RunStoreAsync(settings, dll, store == StoreSettings.Postgres ? postgres : null, cancellationToken);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The whole measurement on one store: SQLite in a fresh data directory, or PostgreSQL in a fresh schema when <paramref name="postgres"/> is given.</summary>
+    private static async Task RunStoreAsync(QuerySettings settings, string dll, PostgresServer? postgres, CancellationToken cancellationToken)
+    {
         var directory = Repository.NewDataDirectory("query");
+        var schema = postgres is null ? null : PostgresServer.NewSchema();
+        var databaseUrl = schema is null ? null : postgres!.UrlFor(schema);
         var measured = new List<(long Size, string Shape, int Round, double[] Latencies, double Rows)>();
         var notes = new List<string>();
         ServerProcess? server = null;
@@ -67,7 +101,7 @@ internal static class QueryBenchmark
         {
             if (settings.Seed == "http")
             {
-                server = await ServerProcess.StartAsync(dll, directory, settings.Server.Environment, cancellationToken);
+                server = await ServerProcess.StartAsync(dll, directory, databaseUrl, settings.Server.Environment, cancellationToken);
                 await Admin.CreateMeterAsync(server.AdminUrl, cancellationToken);
             }
 
@@ -96,7 +130,7 @@ internal static class QueryBenchmark
                     Console.Error.WriteLine($"bench: seeding {count:N0} events (store total {size:N0}) in bulk through the engine's write session ...");
                     var (elapsed, split) = await BulkSeeder.SeedAsync(directory, count, tag, TimeOf, Progress, cancellationToken);
                     notes.Add($"seeded {count:N0} events in bulk through the engine's write session in {elapsed.TotalSeconds:0} s ({count / elapsed.TotalSeconds:N0} events/s; rollup deltas summed per 200,000 events, synchronous=OFF: a seeding shortcut, not an ingest figure); {split}");
-                    server = await ServerProcess.StartAsync(dll, directory, settings.Server.Environment, cancellationToken);
+                    server = await ServerProcess.StartAsync(dll, directory, databaseUrl, settings.Server.Environment, cancellationToken);
                     notes.Add($"at {size:N0} events: store {Stats.Bytes(server.StoreBytes)}, server started and ready in {server.StartupTime.TotalSeconds:0.0} s");
                     Console.Error.WriteLine($"bench: measuring queries against server pid {server.Id} ...");
                 }
@@ -116,7 +150,7 @@ internal static class QueryBenchmark
                         notes.Add($"seeded {count:N0} events in-process through the engine's writer in {elapsed.TotalSeconds:0} s ({count / elapsed.TotalSeconds:N0} events/s, batches of {settings.SeedBatch} from {settings.SeedConnections} callers, commits of up to 50,000 events, p99 {Stats.Ms(Stats.Percentile(latencies, 99))} ms)");
                     }
 
-                    server = await ServerProcess.StartAsync(dll, directory, settings.Server.Environment, cancellationToken);
+                    server = await ServerProcess.StartAsync(dll, directory, databaseUrl, settings.Server.Environment, cancellationToken);
                     notes.Add($"at {size:N0} events: store {Stats.Bytes(server.StoreBytes)}, server started and ready in {server.StartupTime.TotalSeconds:0.0} s");
                     Console.Error.WriteLine($"bench: measuring queries against server pid {server.Id} ...");
                 }
@@ -148,15 +182,27 @@ internal static class QueryBenchmark
                     {
                         await server.DisposeAsync();
                         server = null;
-                        server = await ServerProcess.StartAsync(dll, directory, settings.Server.Environment, cancellationToken);
-                        notes.Add($"at {size:N0} events: store {Stats.Bytes(server.StoreBytes)}, server restarted and ready in {server.StartupTime.TotalSeconds:0.0} s");
+                        server = await ServerProcess.StartAsync(dll, directory, databaseUrl, settings.Server.Environment, cancellationToken);
+                        var bytes = schema is null ? server.StoreBytes : await postgres!.SchemaBytesAsync(schema, cancellationToken);
+                        notes.Add($"at {size:N0} events: store {Stats.Bytes(bytes)}{(schema is null ? string.Empty : " (the schema's tables with indexes and TOAST, without the WAL)")}, server restarted and ready in {server.StartupTime.TotalSeconds:0.0} s");
                         Console.Error.WriteLine($"bench: measuring queries against server pid {server.Id} ...");
                     }
                 }
 
                 total = size;
-                using (var store = Admin.OpenStore(directory))
+                if (schema is not null)
                 {
+                    var levels = await postgres!.RowsAsync(schema, "SELECT level, COUNT(*) FROM meter_rollups GROUP BY level ORDER BY level", cancellationToken);
+                    var events = await postgres.CountEventsAsync(schema, cancellationToken);
+                    notes.Add($"at {size:N0} events: {events:N0} stored events; rollup rows by level (1 minute, 2 hour, 3 day): {string.Join("; ", levels)}");
+                    if (size == settings.Sizes[^1])
+                    {
+                        notes.Add("before the rounds: " + await RollupPlanAsync(postgres, schema, cancellationToken));
+                    }
+                }
+                else
+                {
+                    using var store = Admin.OpenStore(directory);
                     var levels = Admin.Rows(store, "SELECT level, COUNT(*) FROM meter_rollups GROUP BY level ORDER BY level");
                     notes.Add($"at {size:N0} events: {Admin.Scalar(store, "SELECT COUNT(*) FROM events"):N0} stored events; rollup rows by level (1 minute, 2 hour, 3 day): {string.Join("; ", levels)}");
                     if (size == settings.Sizes[^1])
@@ -177,6 +223,12 @@ internal static class QueryBenchmark
                         Console.Error.WriteLine($"bench:   {size:N0} events, round {round}, {shape}: p50 {Stats.Ms(Stats.Percentile(latencies, 50))} ms, p95 {Stats.Ms(Stats.Percentile(latencies, 95))} ms, p99 {Stats.Ms(Stats.Percentile(latencies, 99))} ms");
                     }
                 }
+
+                // PostgreSQL plans from statistics that autovacuum refreshes on its own time: show whether the plan changed while measuring.
+                if (schema is not null && size == settings.Sizes[^1])
+                {
+                    notes.Add("after the rounds: " + await RollupPlanAsync(postgres!, schema, cancellationToken));
+                }
             }
         }
         finally
@@ -189,6 +241,14 @@ internal static class QueryBenchmark
             if (!settings.Server.KeepData)
             {
                 Repository.DeleteDirectory(directory);
+                if (schema is not null)
+                {
+                    await postgres!.DropSchemaAsync(schema);
+                }
+            }
+            else if (schema is not null)
+            {
+                Console.Error.WriteLine($"bench: kept schema {schema}");
             }
         }
 
@@ -228,8 +288,22 @@ internal static class QueryBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"target: meter query p95 <= 10 ms at {Stats.Count(sizes[^1])} events across {Subjects:N0} subjects: {(worstP95 <= 10 ? "MET" : "MISSED")} (worst p95 {Stats.Ms(worstP95)} ms)");
-        return 0;
+        Console.WriteLine($"target{(postgres is null ? string.Empty : " (postgres)")}: meter query p95 <= 10 ms at {Stats.Count(sizes[^1])} events across {Subjects:N0} subjects: {(worstP95 <= 10 ? "MET" : "MISSED")} (worst p95 {Stats.Ms(worstP95)} ms)");
+    }
+
+    /// <summary>The plan and run time of the day-level rollup read for one subject's February on PostgreSQL, and when meter_rollups was last analyzed.</summary>
+    private static async Task<string> RollupPlanAsync(PostgresServer postgres, string schema, CancellationToken cancellationToken)
+    {
+        var month = Start.AddMonths(1);
+        var plan = await postgres.RowsAsync(schema, string.Create(CultureInfo.InvariantCulture, $"""
+            EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT subject, bucket_start, group_key, count, sum, min, max, latest_time, latest_value
+            FROM meter_rollups WHERE meter_num = 1 AND level = 3 AND bucket_start >= {month.Ticks} AND bucket_start < {month.AddMonths(1).Ticks} AND subject IN ('{EventBatches.Subject(1)}')
+            """), cancellationToken);
+        var analyzed = await postgres.RowsAsync(schema, """
+            SELECT COALESCE(to_char(GREATEST(last_analyze, last_autoanalyze) AT TIME ZONE 'UTC', 'HH24:MI:SS "UTC"'), 'never'), n_mod_since_analyze
+            FROM pg_stat_user_tables WHERE relid = 'meter_rollups'::regclass
+            """, cancellationToken);
+        return string.Create(CultureInfo.InvariantCulture, $"at {DateTime.UtcNow:HH:mm:ss} UTC, meter_rollups last analyzed | rows changed since: {string.Join("; ", analyzed)}; plan of the rollup read (February, one subject): {string.Join(" / ", plan.Select(l => l.Trim()))}");
     }
 
     /// <summary>

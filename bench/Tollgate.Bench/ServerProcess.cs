@@ -13,17 +13,21 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
 
-    private ServerProcess(Process process, Uri adminUrl, string dataDirectory)
+    private ServerProcess(Process process, Uri adminUrl, string dataDirectory, string? databaseUrl)
     {
         _process = process;
         AdminUrl = adminUrl;
         DataDirectory = dataDirectory;
+        DatabaseUrl = databaseUrl;
     }
 
     /// <summary>Base address of the admin API, always on 127.0.0.1.</summary>
     public Uri AdminUrl { get; }
 
     public string DataDirectory { get; }
+
+    /// <summary>The PostgreSQL store the server was started on (<c>--db</c>), or null for the embedded SQLite file.</summary>
+    public string? DatabaseUrl { get; }
 
     public int Id => _process.Id;
 
@@ -49,10 +53,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Size of the SQLite file plus its WAL.</summary>
+    /// <summary>Size of the SQLite file plus its WAL (the data directory; near empty on PostgreSQL).</summary>
     public long StoreBytes => Directory.EnumerateFiles(DataDirectory).Sum(f => new FileInfo(f).Length);
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string dataDirectory, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the server over <paramref name="dataDirectory"/>, on the shared PostgreSQL store at
+    /// <paramref name="databaseUrl"/> (<c>--db</c>) when one is given, else on the embedded SQLite file there.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string serverDll, string dataDirectory, string? databaseUrl, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(dataDirectory);
         var ports = FreeLoopbackPorts(3);
@@ -71,6 +79,15 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        if (databaseUrl is not null)
+        {
+            start.ArgumentList.Add("--db");
+            start.ArgumentList.Add(databaseUrl);
+        }
+
+        // The store is chosen by the arguments alone: a TOLLGATE_DATABASE_URL of the shell must not turn a SQLite run into a PostgreSQL one.
+        start.Environment.Remove("TOLLGATE_DATABASE_URL");
+
         // Only loopback is ever targeted: keep any proxy settings of the shell out of the server's way.
         start.Environment.Remove("TOLLGATE_ADMIN_TOKEN");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -80,7 +97,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         var stopwatch = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{ports[1]}/"), dataDirectory);
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{ports[1]}/"), dataDirectory, databaseUrl);
         process.OutputDataReceived += (_, e) => server.Remember(e.Data);
         process.ErrorDataReceived += (_, e) => server.Remember(e.Data);
         process.BeginOutputReadLine();
@@ -246,8 +263,13 @@ internal static class Repository
         return File.Exists(dll) ? dll : throw new FileNotFoundException("the server is not published; run ./tollgate --help or drop --no-build", dll);
     }
 
-    /// <summary>The commit the server is built from, and whether src/ has uncommitted changes, for the report.</summary>
-    public static string Source()
+    /// <summary>
+    /// The commit the server is built from, and whether src/ has uncommitted changes, for the report; with
+    /// <paramref name="explicitDll"/> (<c>--server</c>) only the repository's state, which that build need not match.
+    /// </summary>
+    public static string Source(bool explicitDll = false) => explicitDll ? $"built elsewhere, given with --server; the repository is at {RepositoryState()}" : RepositoryState();
+
+    private static string RepositoryState()
     {
         static string Git(params string[] arguments)
         {

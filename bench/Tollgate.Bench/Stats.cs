@@ -55,6 +55,9 @@ internal sealed class Table(params string[] headers)
 /// <summary>The machine a run is on, as the report states it.</summary>
 internal static class Machine
 {
+    /// <summary>user, nice, system, irq, softirq and steal in the <c>cpu</c> line of <c>/proc/stat</c>.</summary>
+    private static readonly int[] BusyFields = [1, 2, 3, 6, 7, 8];
+
     public static string Describe()
     {
         var cpu = ReadFirst("/proc/cpuinfo", "model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
@@ -64,6 +67,26 @@ internal static class Machine
             : null;
         return string.Create(CultureInfo.InvariantCulture,
             $"{Environment.ProcessorCount} logical CPUs ({cpu}), memory {memory ?? "?"}, {os ?? RuntimeInformation.OSDescription}, kernel {Environment.OSVersion.Version}, .NET {Environment.Version}");
+    }
+
+    /// <summary>
+    /// CPU time every process of the machine has used so far (user, nice, system, irq, softirq and steal from the
+    /// first line of <c>/proc/stat</c>, not idle or iowait), or null where there is no /proc/stat.
+    /// </summary>
+    public static TimeSpan? BusyTime()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+            // cpu user nice system idle iowait irq softirq steal ...; in USER_HZ (100 a second).
+            var busy = BusyFields.Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+            return TimeSpan.FromSeconds(busy / 100.0);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     private static string? ReadFirst(string file, string key)
