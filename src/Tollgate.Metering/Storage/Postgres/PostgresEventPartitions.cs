@@ -44,7 +44,7 @@ internal sealed partial class PostgresEventPartitions(PostgresStore store, Inges
     /// <summary>Forgets which partitions exist, so the next <see cref="Ensure"/> checks again.</summary>
     public void Forget() => _known.Clear();
 
-    /// <summary>One maintenance pass, on one node at a time: months ahead created, months past the retention detached.</summary>
+    /// <summary>One maintenance pass, on one node at a time: months ahead created, months past the retention detached, rollups analyzed.</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
@@ -66,6 +66,10 @@ internal sealed partial class PostgresEventPartitions(PostgresStore store, Inges
             {
                 await DetachOlderThanAsync(connection, current.AddMonths(-months), cancellationToken);
             }
+
+            // Statistics for the query planner, whatever autovacuum has got round to.
+            await using var analyze = new NpgsqlCommand("ANALYZE meter_rollups", connection);
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {

@@ -16,8 +16,8 @@ internal static class PostgresMeteringMigrations
             -- old event partitions are detached for archiving, so a repeat is still recognised.
             CREATE TABLE event_keys (
                 seq    BIGINT GENERATED ALWAYS AS IDENTITY,
-                source TEXT   NOT NULL,
-                id     TEXT   NOT NULL,
+                source TEXT   COLLATE "C" NOT NULL,
+                id     TEXT   COLLATE "C" NOT NULL,
                 PRIMARY KEY (source, id)
             );
 
@@ -81,6 +81,9 @@ internal static class PostgresMeteringMigrations
                 PRIMARY KEY (meter_num, level, subject, bucket_start, group_key)
             );
             CREATE INDEX meter_rollups_by_time ON meter_rollups (meter_num, level, bucket_start);
+            -- Fresh statistics keep one subject's month on the primary key instead of a scan of every subject's rows
+            -- by time, which stale statistics after a large load would choose.
+            ALTER TABLE meter_rollups SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_analyze_threshold = 10000);
 
             CREATE TABLE meter_distinct_values (
                 meter_num    BIGINT NOT NULL,

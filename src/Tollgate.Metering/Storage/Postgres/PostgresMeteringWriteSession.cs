@@ -83,7 +83,22 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
     public override void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var count = records.Count;
+
+        // The first of each key is the candidate, and candidates go in key order (ordinal, the same on every node), so
+        // writers on several nodes take their locks in the same order and cannot deadlock; PostgreSQL sorts nothing.
+        var candidates = new Dictionary<(string, string), int>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            candidates.TryAdd((records[i].Source, records[i].Id), i);
+        }
+
+        var order = candidates.Values.ToArray();
+        Array.Sort(order, (x, y) =>
+        {
+            var c = string.CompareOrdinal(records[x].Source, records[y].Source);
+            return c != 0 ? c : string.CompareOrdinal(records[x].Id, records[y].Id);
+        });
+        var count = order.Length;
         var sources = new string[count];
         var ids = new string[count];
         var types = new string[count];
@@ -91,23 +106,20 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
         var times = new long[count];
         var data = new string?[count];
         var schemas = new string?[count];
-        for (var i = 0; i < count; i++)
+        for (var n = 0; n < count; n++)
         {
-            var record = records[i];
-            (sources[i], ids[i], types[i], subjects[i], times[i], data[i], schemas[i]) =
+            var record = records[order[n]];
+            (sources[n], ids[n], types[n], subjects[n], times[n], data[n], schemas[n]) =
                 (record.Source, record.Id, record.Type, record.Subject, record.TimeTicks, record.Data, record.DataSchema);
         }
 
-        // The first of each key in the list is the candidate; keys go into event_keys in key order, so writers on
-        // several nodes lock them in the same order (no deadlock), and only keys new to event_keys become events.
+        // Only keys new to event_keys become events.
         using var insert = new NpgsqlCommand("""
             WITH input AS (
-                SELECT DISTINCT ON (source, id) *
-                FROM unnest(@sources, @ids, @types, @subjects, @times, @data, @schemas) WITH ORDINALITY
-                    AS e(source, id, type, subject, time, data, dataschema, ord)
-                ORDER BY source, id, ord),
+                SELECT * FROM unnest(@sources, @ids, @types, @subjects, @times, @data, @schemas) WITH ORDINALITY
+                    AS e(source, id, type, subject, time, data, dataschema, ord)),
             keys AS (
-                INSERT INTO event_keys (source, id) SELECT source, id FROM input ORDER BY source, id
+                INSERT INTO event_keys (source, id) SELECT source, id FROM input ORDER BY ord
                 ON CONFLICT (source, id) DO NOTHING
                 RETURNING seq, source, id)
             INSERT INTO events (seq, source, id, type, subject, time, ingested_at, data, dataschema)
@@ -142,9 +154,9 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
 
         var stored = new Dictionary<(string, string), (long Seq, StoredEvent? Event)>();
         var missing = new List<int>();
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < records.Count; i++)
         {
-            var key = (sources[i], ids[i]);
+            var key = (records[i].Source, records[i].Id);
             if (inserted.Remove(key, out var seq))
             {
                 outcomes[i] = new InsertOutcome(seq, Inserted: true, Conflict: false);
@@ -168,8 +180,8 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
             WHERE (k.source, k.id) IN (SELECT * FROM unnest(@sources, @ids))
             """, Npgsql, (NpgsqlTransaction?)Transaction))
         {
-            find.Parameters.AddWithValue("sources", missing.Select(i => sources[i]).ToArray());
-            find.Parameters.AddWithValue("ids", missing.Select(i => ids[i]).ToArray());
+            find.Parameters.AddWithValue("sources", missing.Select(i => records[i].Source).ToArray());
+            find.Parameters.AddWithValue("ids", missing.Select(i => records[i].Id).ToArray());
             using var reader = find.ExecuteReader();
             while (reader.Read())
             {
@@ -180,7 +192,7 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
 
         foreach (var i in missing)
         {
-            var (seq, first) = stored[(sources[i], ids[i])];
+            var (seq, first) = stored[(records[i].Source, records[i].Id)];
             var record = records[i];
             var same = first is null || (first.Event.Type == record.Type && first.Event.Subject == record.Subject && first.Event.TimeTicks == record.TimeTicks
                 && first.Event.Data == record.Data && first.Event.DataSchema == record.DataSchema);
