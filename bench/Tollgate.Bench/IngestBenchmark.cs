@@ -221,18 +221,7 @@ internal static class IngestBenchmark
         }
         finally
         {
-            if (!settings.Server.KeepData)
-            {
-                Repository.DeleteDirectory(directory);
-                if (schema is not null)
-                {
-                    await postgres!.DropSchemaAsync(schema);
-                }
-            }
-            else if (schema is not null)
-            {
-                Console.Error.WriteLine($"bench: kept schema {schema}");
-            }
+            await PostgresServer.CleanUpAsync(settings.Server.KeepData, directory, postgres, schema);
         }
     }
 }

@@ -162,6 +162,23 @@ internal sealed class PostgresServer
         return rows;
     }
 
+    /// <summary>Deletes a run's data directory and drops its schema, unless the data is to be kept.</summary>
+    public static async Task CleanUpAsync(bool keepData, string directory, PostgresServer? postgres, string? schema)
+    {
+        if (!keepData)
+        {
+            Repository.DeleteDirectory(directory);
+            if (schema is not null)
+            {
+                await postgres!.DropSchemaAsync(schema);
+            }
+        }
+        else if (schema is not null)
+        {
+            Console.Error.WriteLine($"bench: kept schema {schema}");
+        }
+    }
+
     public async Task DropSchemaAsync(string schema)
     {
         try

@@ -238,18 +238,7 @@ internal static class QueryBenchmark
                 await server.DisposeAsync();
             }
 
-            if (!settings.Server.KeepData)
-            {
-                Repository.DeleteDirectory(directory);
-                if (schema is not null)
-                {
-                    await postgres!.DropSchemaAsync(schema);
-                }
-            }
-            else if (schema is not null)
-            {
-                Console.Error.WriteLine($"bench: kept schema {schema}");
-            }
+            await PostgresServer.CleanUpAsync(settings.Server.KeepData, directory, postgres, schema);
         }
 
         var table = new Table("store events", "query", "round", "rows/answer", "p50 ms", "p95 ms", "p99 ms", "max ms");
