@@ -33,7 +33,7 @@ public sealed class EventIngestor
         _catalog = catalog;
         _queue = Channel.CreateBounded<WriteRequest>(new BoundedChannelOptions(options.QueueCapacity)
         {
-            SingleReader = true,
+            SingleReader = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }

@@ -9,6 +9,12 @@ public sealed record IngestOptions
     /// <summary>Most events committed in one transaction (group commit).</summary>
     public int MaxEventsPerCommit { get; init; } = 20_000;
 
+    /// <summary>
+    /// Writer lanes, each with its own connection, on a store several writers may share (PostgreSQL); the embedded
+    /// store always has exactly one writer.
+    /// </summary>
+    public int SharedStoreWriters { get; init; } = 2;
+
     /// <summary>Events read per step when a meter's rollups are rebuilt, between ingest commits.</summary>
     public int RebuildChunk { get; init; } = 50_000;
 
