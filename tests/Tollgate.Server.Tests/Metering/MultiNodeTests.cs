@@ -88,6 +88,52 @@ public sealed class MultiNodeTests
     }
 
     [Fact]
+    public async Task A_rebuild_a_node_leaves_half_done_is_finished_by_another_node()
+    {
+        var database = TestStore.Postgres.NewDatabaseUrl();
+        var slow = new Tollgate.Metering.Ingest.IngestOptions { RebuildChunk = 10 };
+        await using var a = await TollgateServer.StartAsync(ingest: slow, databaseUrl: database);
+        foreach (var chunk in Enumerable.Range(0, 2000).Chunk(500))
+        {
+            await IngestAsync(a, Batch(chunk.Select(i => Event($"e{i}", "acme", "2024-01-01T10:00:00Z", Tokens(i)))));
+        }
+
+        // The meter is created on a, which starts rebuilding it 10 events a step, and goes away a few steps in.
+        await CreateMeterAsync(a, TokensMeter);
+        var progress = 0L;
+        while (progress < 50)
+        {
+            progress = await a.CountAsync("SELECT built_through_seq FROM meters WHERE slug = 'tokens_total'");
+            await Task.Delay(5, Ct);
+        }
+
+        await a.StopAsync();
+        var left = await ReadyAsync(database);
+        Assert.False(left.Ready, "the rebuild should still have been under way when the node went");
+
+        // Another node picks the rebuild up from the stored progress and ends with exact totals.
+        await using var b = await TollgateServer.StartAsync(ingest: slow, databaseUrl: database);
+        for (var attempt = 0; await TryTotalAsync(b.Admin, "tokens_total", "?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z") != Enumerable.Range(0, 2000).Sum(); attempt++)
+        {
+            Assert.True(attempt < 1500, "the other node did not finish the rebuild");
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.True((await ReadyAsync(database)).Ready);
+        TestContext.Current.TestOutputHelper?.WriteLine($"node a left the rebuild at seq {left.BuiltThrough} of 2000");
+    }
+
+    private static async Task<(bool Ready, long BuiltThrough)> ReadyAsync(string? database)
+    {
+        await using var connection = TestStore.Open(string.Empty, database);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ready, built_through_seq FROM meters WHERE slug = 'tokens_total'";
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        return (reader.GetInt64(0) != 0, reader.GetInt64(1));
+    }
+
+    [Fact]
     public async Task Kill_9_of_one_node_during_ingest_loses_nothing_it_acknowledged_and_the_other_keeps_serving()
     {
         var database = TestStore.Postgres.NewDatabaseUrl();
