@@ -48,6 +48,4 @@ public sealed class TestStore
         postgres.Open();
         return postgres;
     }
-
-    public override string ToString() => Provider.ToString();
 }

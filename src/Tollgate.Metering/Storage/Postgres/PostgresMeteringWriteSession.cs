@@ -53,31 +53,14 @@ internal sealed class PostgresMeteringWriteSession : RelationalWriteSession
     public override void Commit()
     {
         Flush();
-        Transaction!.Commit();
-        Transaction.Dispose();
-        Transaction = null;
+        CommitTransaction();
     }
 
     public override void Rollback()
     {
         _rollups.Clear();
         _distinct.Clear();
-        if (Transaction is null)
-        {
-            return;
-        }
-
-        try
-        {
-            Transaction.Rollback();
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
-        {
-            // The connection is gone, and the server has rolled the transaction back with it.
-        }
-
-        Transaction.Dispose();
-        Transaction = null;
+        RollbackTransaction();
     }
 
     public override void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes)

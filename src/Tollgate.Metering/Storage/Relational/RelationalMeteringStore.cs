@@ -82,62 +82,25 @@ internal abstract class RelationalMeteringStore : IMeteringStore
         {
             await using var command = connection.CreateCommand();
             var where = new StringBuilder("1 = 1");
-            void Add(string clause, string name, object value)
+            void Add(string clause, string name, object? value)
             {
-                where.Append(" AND ").Append(clause);
-                Parameter(command, name, value);
+                if (value is not null)
+                {
+                    where.Append(" AND ").Append(clause);
+                    Parameter(command, name, value);
+                }
             }
 
-            if (filter.IdContains is { } idLike)
-            {
-                Add(Contains("id", "@idLike"), "@idLike", idLike);
-            }
-
-            if (filter.SubjectContains is { } subjectLike)
-            {
-                Add(Contains("subject", "@subjectLike"), "@subjectLike", subjectLike);
-            }
-
-            if (filter.IdEquals is { } id)
-            {
-                Add("id = @id", "@id", id);
-            }
-
-            if (filter.SourceEquals is { } source)
-            {
-                Add("source = @source", "@source", source);
-            }
-
-            if (filter.SubjectEquals is { } subject)
-            {
-                Add("subject = @subject", "@subject", subject);
-            }
-
-            if (filter.TypeEquals is { } type)
-            {
-                Add("type = @type", "@type", type);
-            }
-
-            if (filter.TimeFrom is { } timeFrom)
-            {
-                Add("time >= @timeFrom", "@timeFrom", timeFrom);
-            }
-
-            if (filter.TimeTo is { } timeTo)
-            {
-                Add("time <= @timeTo", "@timeTo", timeTo);
-            }
-
-            if (filter.IngestedFrom is { } ingestedFrom)
-            {
-                Add("ingested_at >= @ingestedFrom", "@ingestedFrom", ingestedFrom);
-            }
-
-            if (filter.IngestedTo is { } ingestedTo)
-            {
-                Add("ingested_at <= @ingestedTo", "@ingestedTo", ingestedTo);
-            }
-
+            Add(Contains("id", "@idLike"), "@idLike", filter.IdContains);
+            Add(Contains("subject", "@subjectLike"), "@subjectLike", filter.SubjectContains);
+            Add("id = @id", "@id", filter.IdEquals);
+            Add("source = @source", "@source", filter.SourceEquals);
+            Add("subject = @subject", "@subject", filter.SubjectEquals);
+            Add("type = @type", "@type", filter.TypeEquals);
+            Add("time >= @timeFrom", "@timeFrom", filter.TimeFrom);
+            Add("time <= @timeTo", "@timeTo", filter.TimeTo);
+            Add("ingested_at >= @ingestedFrom", "@ingestedFrom", filter.IngestedFrom);
+            Add("ingested_at <= @ingestedTo", "@ingestedTo", filter.IngestedTo);
             if (filter.After is { } after)
             {
                 where.Append(" AND (time < @afterTime OR (time = @afterTime AND seq < @afterSeq))");

@@ -106,6 +106,35 @@ internal abstract class RelationalWriteSession(DbConnection connection) : IMeter
     {
     }
 
+    protected void CommitTransaction()
+    {
+        Transaction!.Commit();
+        Transaction.Dispose();
+        Transaction = null;
+    }
+
+    /// <summary>Rolls back the open transaction, if any.</summary>
+    protected void RollbackTransaction()
+    {
+        if (Transaction is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Transaction.Rollback();
+        }
+        catch (Exception exception) when (exception is DbException or InvalidOperationException)
+        {
+            // The engine already rolled back on its own (an I/O error), or the connection is gone and the server
+            // rolled back with it: nothing is left to undo.
+        }
+
+        Transaction.Dispose();
+        Transaction = null;
+    }
+
     /// <summary>Tells every node, through the catalog version, that meters changed in this transaction.</summary>
     private void CatalogChanged() => Execute("UPDATE meter_catalog SET version = version + 1");
 

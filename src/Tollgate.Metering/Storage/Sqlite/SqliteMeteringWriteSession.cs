@@ -27,7 +27,6 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
     private readonly RawStatement _updateRollup;
     private readonly SqliteCommand _addDistinct;
     private readonly Dictionary<RollupKey, AggregateState> _rows = [];
-    private SqliteTransaction? _transaction;
     private long _nextSeq;
 
     public SqliteMeteringWriteSession(SqliteWriter writer)
@@ -73,11 +72,11 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
     /// <summary>One writer per file, so every transaction is already exclusive.</summary>
     public override void Begin(bool exclusive = false)
     {
-        _transaction = _connection.BeginTransaction(deferred: false);
-        Transaction = _transaction;
+        var transaction = _connection.BeginTransaction(deferred: false);
+        Transaction = transaction;
         foreach (var command in (ReadOnlySpan<SqliteCommand>)[_findEvent, _addDistinct])
         {
-            command.Transaction = _transaction;
+            command.Transaction = transaction;
         }
 
         if (_nextSeq == 0)
@@ -88,10 +87,7 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
 
     public override void Commit()
     {
-        _transaction!.Commit();
-        _transaction.Dispose();
-        _transaction = null;
-        Transaction = null;
+        CommitTransaction();
         _writer.Committed();
         if (_rows.Count > RememberedRows)
         {
@@ -104,23 +100,7 @@ internal sealed class SqliteMeteringWriteSession : RelationalWriteSession
         // What this transaction wrote is undone, so what was remembered of it is no longer true.
         _rows.Clear();
         _nextSeq = 0;
-        if (_transaction is null)
-        {
-            return;
-        }
-
-        try
-        {
-            _transaction.Rollback();
-        }
-        catch (SqliteException)
-        {
-            // SQLite may already have rolled back on its own (e.g. after an I/O error); nothing is left to undo.
-        }
-
-        _transaction.Dispose();
-        _transaction = null;
-        Transaction = null;
+        RollbackTransaction();
     }
 
     public override void InsertEvents(IReadOnlyList<EventRecord> records, long ingestedAtTicks, Span<InsertOutcome> outcomes)
