@@ -93,8 +93,19 @@ var breakdown = new Command("breakdown", "In-process cost of each ingest stage (
 breakdown.SetAction((result, cancellationToken) => BreakdownBenchmark.RunAsync(
     Math.Clamp(result.GetValue(events), 10_000, 5_000_000), Math.Clamp(result.GetValue(batch), 1, 10_000), result.GetValue(keepData), cancellationToken));
 
+var counterWorkers = new Option<string>("--workers") { Description = "Comma-separated workers per node to try.", DefaultValueFactory = _ => "1,4,16" };
+var counterDuration = new Option<int>("--duration") { Description = "Seconds of each measurement.", DefaultValueFactory = _ => 5 };
+var counters = new Command("counters", "Reserve-and-settle cost on the shared counters, in process, with one and two nodes per store.")
+{
+    counterWorkers, counterDuration, stores, postgresUrl, keepData,
+};
+counters.SetAction((result, cancellationToken) => Stores(result) is not { } storeSettings ? Task.FromResult(2) : CountersBenchmark.RunAsync(
+    storeSettings,
+    [.. result.GetValue(counterWorkers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => Math.Clamp(int.Parse(w, CultureInfo.InvariantCulture), 1, 256))],
+    TimeSpan.FromSeconds(Math.Clamp(result.GetValue(counterDuration), 1, 60)), result.GetValue(keepData), cancellationToken));
+
 var root = new RootCommand("Tollgate benchmarks: ingest throughput and meter query latency against the real server over loopback HTTP.")
 {
-    ingest, query, breakdown,
+    ingest, query, breakdown, counters,
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using Tollgate.Metering;
 using Tollgate.Store;
+using Tollgate.Store.Counters;
 
 namespace Tollgate.Server.Hosting;
 
@@ -46,7 +47,8 @@ public static class TollgateHost
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions.Remove("traceId");
         });
-        services.AddMetering(options.Ingest, options.DatabaseUrl is null ? StoreProvider.Sqlite : StoreProvider.Postgres);
+        services.AddMetering(options.Ingest, Provider(options));
+        services.AddSharedCounters(Provider(options));
         configure?.Invoke(services);
 
         var app = builder.Build();
@@ -103,15 +105,17 @@ public static class TollgateHost
         }
     }
 
+    private static StoreProvider Provider(TollgateOptions options) => options.DatabaseUrl is null ? StoreProvider.Sqlite : StoreProvider.Postgres;
+
     private static void MigrateStore(IServiceProvider services, TollgateOptions options)
     {
         if (options.DatabaseUrl is null)
         {
-            services.GetRequiredService<SqliteStore>().Migrate(MeteringModule.SqliteMigrations);
+            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite)]);
         }
         else
         {
-            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate(MeteringModule.PostgresMigrations);
+            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres)]);
         }
     }
 
