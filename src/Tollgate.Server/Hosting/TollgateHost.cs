@@ -1,4 +1,5 @@
 using System.Net;
+using Tollgate.Gateway;
 using Tollgate.Metering;
 using Tollgate.Store;
 using Tollgate.Store.Counters;
@@ -49,12 +50,14 @@ public static class TollgateHost
         });
         services.AddMetering(options.Ingest, Provider(options));
         services.AddSharedCounters(Provider(options));
+        services.AddGateway(Provider(options), options.DataDirectory);
         configure?.Invoke(services);
 
         var app = builder.Build();
         MigrateStore(app.Services, options);
         app.Lifetime.ApplicationStopped.Register(SqliteStore.CloseAll);
 
+        app.UseGatewayProxy(http => ListenerMatcherPolicy.Of(http) == Listener.Proxy);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
@@ -66,11 +69,9 @@ public static class TollgateHost
         var adminApi = app.MapGroup(string.Empty).OnListener(Listener.Admin);
         adminApi.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).WithName("health");
         adminApi.MapMeteringApi();
+        adminApi.MapGatewayAdminApi();
         adminApi.MapFallback(() => TypedResults.Problem(detail: "no such admin endpoint", statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
 
-        // Kong answers unmatched proxy traffic with this exact body; the gateway's routes arrive with the Gateway module.
-        app.MapFallback(() => TypedResults.Json(new KongMessage("no Route matched with those values"), HostJsonContext.Default.KongMessage, statusCode: StatusCodes.Status404NotFound))
-            .OnListener(Listener.Proxy);
         app.MapFallback(() => TypedResults.Problem(detail: "the web console is not part of this build yet; use the admin API", statusCode: StatusCodes.Status404NotFound, title: "Not Found"))
             .OnListener(Listener.Console);
 
@@ -111,11 +112,11 @@ public static class TollgateHost
     {
         if (options.DatabaseUrl is null)
         {
-            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite)]);
+            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite), .. GatewayModule.Migrations(StoreProvider.Sqlite)]);
         }
         else
         {
-            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres)]);
+            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres), .. GatewayModule.Migrations(StoreProvider.Postgres)]);
         }
     }
 
@@ -134,10 +135,6 @@ public static class TollgateHost
 /// <summary>The body of <c>/healthz</c>.</summary>
 public sealed record Health(string Status);
 
-/// <summary>Kong's error body shape: <c>{"message": "..."}</c>.</summary>
-public sealed record KongMessage(string Message);
-
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(Health))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(KongMessage))]
 internal sealed partial class HostJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+
+namespace Tollgate.Gateway.Entities;
+
+/// <summary>The plugins Tollgate runs, their config fields and Kong's defaults for them.</summary>
+public static class PluginSchemas
+{
+    public const string KeyAuth = "key-auth";
+
+    public const string AiProxy = "ai-proxy";
+
+    /// <summary>The plugin names Tollgate accepts.</summary>
+    public static IReadOnlyList<string> Supported { get; } = [KeyAuth, AiProxy];
+
+    /// <summary>What is wrong with the plugin's name or config; empty when it is fine.</summary>
+    public static IReadOnlyList<ConfigError> Check(Plugin plugin)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        var errors = new List<ConfigError>();
+        switch (plugin.Name)
+        {
+            case KeyAuth:
+                CheckKeyAuth(plugin.Config, errors);
+                break;
+            case AiProxy:
+                CheckAiProxy(plugin.Config, errors);
+                break;
+            default:
+                errors.Add(new(string.Empty, "name", $"plugin '{plugin.Name}' is not supported by Tollgate (supported: {string.Join(", ", Supported)})"));
+                break;
+        }
+
+        return errors;
+    }
+
+    /// <summary>The config with every field Kong defaults filled in, as Kong stores and returns it.</summary>
+    public static JsonObject WithDefaults(string name, JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return name switch
+        {
+            KeyAuth => Merge(KeyAuthDefaults(), config),
+            AiProxy => AiProxyWithDefaults(config),
+            _ => (JsonObject)config.DeepClone(),
+        };
+    }
+
+    /// <summary>Kong's key-auth config after defaults.</summary>
+    public static KeyAuthConfig ReadKeyAuth(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var full = Merge(KeyAuthDefaults(), config);
+        return new KeyAuthConfig(
+            full["key_names"] is JsonArray names ? [.. names.Select(n => n!.GetValue<string>())] : ["apikey"],
+            full["hide_credentials"]?.GetValue<bool>() ?? false,
+            full["key_in_header"]?.GetValue<bool>() ?? true,
+            full["key_in_query"]?.GetValue<bool>() ?? true,
+            full["key_in_body"]?.GetValue<bool>() ?? false,
+            full["run_on_preflight"]?.GetValue<bool>() ?? true,
+            full["anonymous"]?.GetValue<string>(),
+            full["realm"]?.GetValue<string>());
+    }
+
+    private static JsonObject KeyAuthDefaults() => new()
+    {
+        ["key_names"] = new JsonArray("apikey"),
+        ["hide_credentials"] = false,
+        ["anonymous"] = null,
+        ["key_in_header"] = true,
+        ["key_in_query"] = true,
+        ["key_in_body"] = false,
+        ["run_on_preflight"] = true,
+        ["realm"] = null,
+    };
+
+    private static void CheckKeyAuth(JsonObject config, List<ConfigError> errors)
+    {
+        foreach (var (field, value) in config)
+        {
+            switch (field)
+            {
+                case "key_names":
+                    if (value is not JsonArray { Count: > 0 } names || names.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out var s) || !IsHeaderName(s)))
+                    {
+                        errors.Add(new(string.Empty, "config.key_names", "expected a non-empty array of header names (letters, digits, '-' and '_')"));
+                    }
+
+                    break;
+                case "hide_credentials" or "key_in_header" or "key_in_query" or "key_in_body" or "run_on_preflight":
+                    if (value is not JsonValue flag || !flag.TryGetValue<bool>(out _))
+                    {
+                        errors.Add(new(string.Empty, $"config.{field}", "expected a boolean"));
+                    }
+
+                    break;
+                case "anonymous" or "realm":
+                    if (value is not null && (value is not JsonValue text || !text.TryGetValue<string>(out _)))
+                    {
+                        errors.Add(new(string.Empty, $"config.{field}", "expected a string"));
+                    }
+
+                    break;
+                default:
+                    errors.Add(new(string.Empty, $"config.{field}", "unknown field"));
+                    break;
+            }
+        }
+    }
+
+    // PENDING-AI: replaced by Ai.AiProxyConfig once the adapters land.
+    private static void CheckAiProxy(JsonObject config, List<ConfigError> errors)
+    {
+        if (config["route_type"] is null)
+        {
+            errors.Add(new(string.Empty, "config.route_type", "required field missing"));
+        }
+    }
+
+    private static JsonObject AiProxyWithDefaults(JsonObject config) => (JsonObject)config.DeepClone();
+
+    private static bool IsHeaderName(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static JsonObject Merge(JsonObject defaults, JsonObject config)
+    {
+        foreach (var (field, value) in config)
+        {
+            defaults[field] = value?.DeepClone();
+        }
+
+        return defaults;
+    }
+}
+
+/// <summary>Kong's key-auth plugin config.</summary>
+public sealed record KeyAuthConfig(
+    IReadOnlyList<string> KeyNames,
+    bool HideCredentials,
+    bool KeyInHeader,
+    bool KeyInQuery,
+    bool KeyInBody,
+    bool RunOnPreflight,
+    string? Anonymous,
+    string? Realm);

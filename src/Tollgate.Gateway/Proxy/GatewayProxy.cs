@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Tollgate.Gateway.Routing;
+
+namespace Tollgate.Gateway.Proxy;
+
+/// <summary>
+/// The proxy listener's one handler: match a route in the current snapshot, authenticate the consumer, then
+/// forward: through the ai-proxy when the route has it, as a plain reverse proxy otherwise. Errors answer with
+/// Kong's bodies and status codes.
+/// </summary>
+public sealed partial class GatewayProxy
+{
+    private readonly GatewayConfigService _config;
+    private readonly UpstreamClient _client;
+    private readonly AiProxyHandler _ai;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GatewayProxy> _logger;
+
+    internal GatewayProxy(GatewayConfigService config, UpstreamClient client, AiProxyHandler ai, TimeProvider time, ILogger<GatewayProxy> logger)
+    {
+        _config = config;
+        _client = client;
+        _ai = ai;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var started = _time.GetTimestamp();
+        var requestId = Ulid.NewUlid().ToString();
+        http.Response.Headers["X-Kong-Request-Id"] = requestId;
+        var snapshot = _config.Snapshot;
+        var route = snapshot.Match(http.Request, out var matchedLength);
+        if (route is null)
+        {
+            await MessageAsync(http, StatusCodes.Status404NotFound, "no Route matched with those values");
+            return;
+        }
+
+        if (route.Service is not { Enabled: true } service)
+        {
+            await MessageAsync(http, StatusCodes.Status503ServiceUnavailable, "no Service found with those values");
+            return;
+        }
+
+        var strip = new StrippedCredentials();
+        AuthenticatedConsumer? consumer = null;
+        if (route.KeyAuth is { } keyAuth && !(HttpMethods.IsOptions(http.Request.Method) && !keyAuth.RunOnPreflight))
+        {
+            consumer = KeyAuthentication.Authenticate(http.Request, keyAuth, snapshot, strip, out var failure);
+            if (consumer is null)
+            {
+                http.Response.Headers.WWWAuthenticate = $"Key realm=\"{keyAuth.Realm ?? "kong"}\"";
+                await MessageAsync(http, StatusCodes.Status401Unauthorized, failure!);
+                return;
+            }
+        }
+
+        var exchange = new ProxyExchange(http, route, service, consumer, strip, requestId, started,
+            Forwarder.UpstreamPath(route, http.Request.Path.Value ?? "/", matchedLength));
+        try
+        {
+            if (route.AiProxyPlugin is not null)
+            {
+                await _ai.HandleAsync(exchange);
+            }
+            else
+            {
+                await ForwardAsync(exchange);
+            }
+        }
+        catch (UpstreamTimeoutException exception)
+        {
+            LogUpstreamFailed(_logger, route.Route.Name ?? route.Route.Id.ToString(), exception.Message);
+            await FailAsync(http, StatusCodes.Status504GatewayTimeout, "The upstream server is timing out");
+        }
+        catch (HttpRequestException exception)
+        {
+            LogUpstreamFailed(_logger, route.Route.Name ?? route.Route.Id.ToString(), exception.Message);
+            await FailAsync(http, StatusCodes.Status502BadGateway, "An invalid response was received from the upstream server");
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; there is nobody to answer.
+        }
+    }
+
+    /// <summary>Plain reverse proxying: the body streams both ways untouched.</summary>
+    private async Task ForwardAsync(ProxyExchange exchange)
+    {
+        var http = exchange.Http;
+        var service = exchange.Service;
+        using var upstream = new HttpRequestMessage(new HttpMethod(http.Request.Method), Forwarder.UpstreamUri(service, exchange.UpstreamPath, http.Request.QueryString, exchange.Strip.QueryParameter));
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            upstream.Content = new StreamContent(http.Request.Body);
+        }
+
+        Forwarder.CopyRequestHeaders(http, upstream, exchange.Route, exchange.Consumer, exchange.Strip, skipContentHeaders: false);
+        using var response = await SendAsync(upstream, service, http.RequestAborted);
+        Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: false);
+        AddLatencyHeaders(exchange, response);
+        await using var body = await response.Content.ReadAsStreamAsync(http.RequestAborted);
+        await Forwarder.CopyBodyAsync(body, http.Response, TimeSpan.FromMilliseconds(service.ReadTimeout), http.RequestAborted);
+    }
+
+    /// <summary>Sends with the service's connect timeout, and its read timeout for the response headers.</summary>
+    internal async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Entities.Service service, CancellationToken cancellationToken)
+    {
+        request.Options.Set(UpstreamClient.ConnectTimeout, TimeSpan.FromMilliseconds(service.ConnectTimeout));
+        request.Version = System.Net.HttpVersion.Version11;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds((long)service.ConnectTimeout + service.WriteTimeout + service.ReadTimeout));
+        try
+        {
+            return await _client.Invoker.SendAsync(request, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamTimeoutException("the upstream did not answer within its timeouts");
+        }
+    }
+
+    internal void AddLatencyHeaders(ProxyExchange exchange, HttpResponseMessage response)
+    {
+        _ = response;
+        var headers = exchange.Http.Response.Headers;
+        headers["X-Kong-Proxy-Latency"] = ((long)_time.GetElapsedTime(exchange.Started).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers.Via = "1.1 tollgate";
+    }
+
+    /// <summary>Kong's error body, <c>{"message": "..."}</c>.</summary>
+    internal static async Task MessageAsync(HttpContext http, int status, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(http.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("message", message);
+        writer.WriteEndObject();
+    }
+
+    private static Task FailAsync(HttpContext http, int status, string message) =>
+        http.Response.HasStarted ? AbortAsync(http) : MessageAsync(http, status, message);
+
+    private static Task AbortAsync(HttpContext http)
+    {
+        // Headers are out: the only honest signal left is to cut the connection.
+        http.Abort();
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Proxying on route {Route} failed: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string route, string reason);
+}
+
+/// <summary>One proxied request: what the gateway decided before forwarding it.</summary>
+internal sealed record ProxyExchange(
+    HttpContext Http,
+    CompiledRoute Route,
+    Entities.Service Service,
+    AuthenticatedConsumer? Consumer,
+    StrippedCredentials Strip,
+    string RequestId,
+    long Started,
+    string UpstreamPath);

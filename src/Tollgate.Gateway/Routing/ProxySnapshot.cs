@@ -1,0 +1,115 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+using Tollgate.Gateway.Entities;
+
+namespace Tollgate.Gateway.Routing;
+
+/// <summary>
+/// Everything the proxy needs from one config version, compiled once: routes in matching order with their plugins
+/// resolved, and consumers by key hash. The proxy reads one snapshot per request; a change builds a new one and
+/// swaps it in whole.
+/// </summary>
+internal sealed class ProxySnapshot
+{
+    private readonly CompiledRoute[] _routes;
+
+    private ProxySnapshot(GatewayConfig config, CompiledRoute[] routes, FrozenDictionary<string, KeyAuthCredential> credentials, FrozenDictionary<Guid, Consumer> consumers)
+    {
+        Config = config;
+        _routes = routes;
+        CredentialsByHash = credentials;
+        ConsumersById = consumers;
+    }
+
+    public static ProxySnapshot Empty { get; } = Build(GatewayConfig.Empty);
+
+    public GatewayConfig Config { get; }
+
+    public FrozenDictionary<string, KeyAuthCredential> CredentialsByHash { get; }
+
+    public FrozenDictionary<Guid, Consumer> ConsumersById { get; }
+
+    public IReadOnlyList<CompiledRoute> Routes => _routes;
+
+    public static ProxySnapshot Build(GatewayConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var services = config.Services.ToDictionary(s => s.Id);
+        var enabled = config.Plugins.Where(p => p.Enabled && p.Consumer is null && p.ConsumerGroup is null).ToList();
+        var routes = new List<CompiledRoute>(config.Routes.Length);
+        for (var i = 0; i < config.Routes.Length; i++)
+        {
+            var route = config.Routes[i];
+            var service = route.Service is { } reference && services.TryGetValue(reference.Id, out var found) ? found : null;
+            var keyAuth = Resolve(enabled, PluginSchemas.KeyAuth, route, service);
+            routes.Add(new CompiledRoute(route, service, i)
+            {
+                KeyAuth = keyAuth is null ? null : PluginSchemas.ReadKeyAuth(keyAuth.Config),
+                AiProxyPlugin = Resolve(enabled, PluginSchemas.AiProxy, route, service),
+            });
+        }
+
+        // Kong's order, simplified: more kinds of condition first; then regex paths (higher regex_priority first)
+        // before prefix paths, longer prefixes first; then creation order.
+        var ordered = routes
+            .OrderByDescending(r => r.Criteria)
+            .ThenByDescending(r => r.HasRegex)
+            .ThenByDescending(r => r.HasRegex ? r.Route.RegexPriority : 0)
+            .ThenByDescending(r => r.LongestPrefix)
+            .ThenBy(r => r.Order)
+            .ToArray();
+        return new ProxySnapshot(
+            config,
+            ordered,
+            config.KeyAuthCredentials.ToFrozenDictionary(c => c.KeyHash, StringComparer.Ordinal),
+            config.Consumers.ToFrozenDictionary(c => c.Id));
+    }
+
+    /// <summary>The first route that matches, with how much of the path it matched; null when none does.</summary>
+    public CompiledRoute? Match(HttpRequest request, out int matchedLength)
+    {
+        var method = request.Method;
+        var host = request.Host.Value ?? string.Empty;
+        var path = request.Path.Value ?? "/";
+        foreach (var route in _routes)
+        {
+            if (route.Matches(method, host, path, request.Headers, out matchedLength))
+            {
+                return route;
+            }
+        }
+
+        matchedLength = 0;
+        return null;
+    }
+
+    // A plugin on the route wins over one on the service, which wins over a global one (Kong's precedence).
+    private static Plugin? Resolve(List<Plugin> plugins, string name, Route route, Service? service)
+    {
+        Plugin? onService = null;
+        Plugin? global = null;
+        foreach (var plugin in plugins)
+        {
+            if (!string.Equals(plugin.Name, name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (plugin.Route?.Id == route.Id && (plugin.Service is null || plugin.Service.Id == service?.Id))
+            {
+                return plugin;
+            }
+
+            if (plugin.Route is null && service is not null && plugin.Service?.Id == service.Id)
+            {
+                onService = plugin;
+            }
+            else if (plugin.Route is null && plugin.Service is null)
+            {
+                global = plugin;
+            }
+        }
+
+        return onService ?? global;
+    }
+}
