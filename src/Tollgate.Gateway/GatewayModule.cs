@@ -24,11 +24,7 @@ public static class GatewayModule
     /// <summary>Registers the gateway; call after <c>AddMetering</c> so the outbox stops (and drains) before the ingest writer.</summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, StoreProvider provider, string dataDirectory)
     {
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<GatewayStore>(sp => provider == StoreProvider.Postgres
-            ? new PostgresGatewayStore(sp.GetRequiredService<PostgresStore>())
-            : new SqliteGatewayStore(sp.GetRequiredService<SqliteStore>()));
-        services.AddSingleton(sp => new GatewayConfigService(sp.GetRequiredService<GatewayStore>()));
+        services.AddGatewayConfig(provider);
         services.AddHostedService<GatewayConfigRefresher>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton(new UsageOutboxOptions(Path.Combine(dataDirectory, "gateway-outbox")));
@@ -44,8 +40,19 @@ public static class GatewayModule
         return services;
     }
 
-    /// <summary>The Kong Admin API subset.</summary>
-    public static IEndpointRouteBuilder MapGatewayAdminApi(this IEndpointRouteBuilder routes) => routes.MapKongAdminApi();
+    /// <summary>Only the gateway's config in the store (for the <c>tollgate config</c> commands, which serve nothing).</summary>
+    public static IServiceCollection AddGatewayConfig(this IServiceCollection services, StoreProvider provider)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayStore>(sp => provider == StoreProvider.Postgres
+            ? new PostgresGatewayStore(sp.GetRequiredService<PostgresStore>())
+            : new SqliteGatewayStore(sp.GetRequiredService<SqliteStore>()));
+        services.AddSingleton(sp => new GatewayConfigService(sp.GetRequiredService<GatewayStore>()));
+        return services;
+    }
+
+    /// <summary>The Kong Admin API subset and Kong's <c>/config</c>.</summary>
+    public static IEndpointRouteBuilder MapGatewayAdminApi(this IEndpointRouteBuilder routes) => routes.MapKongAdminApi().MapDeclarativeApi();
 
     /// <summary>Sends every request that <paramref name="isProxyTraffic"/> picks to the proxy, ahead of routing.</summary>
     public static IApplicationBuilder UseGatewayProxy(this IApplicationBuilder app, Func<HttpContext, bool> isProxyTraffic)

@@ -107,16 +107,14 @@ public static class PluginSchemas
         }
     }
 
-    // PENDING-AI: replaced by Ai.AiProxyConfig once the adapters land.
     private static void CheckAiProxy(JsonObject config, List<ConfigError> errors)
     {
-        if (config["route_type"] is null)
-        {
-            errors.Add(new(string.Empty, "config.route_type", "required field missing"));
-        }
+        var fieldErrors = new List<Ai.ConfigFieldError>();
+        _ = Ai.AiProxyConfig.Parse(config, fieldErrors);
+        errors.AddRange(fieldErrors.Select(e => new ConfigError(string.Empty, e.Field, e.Message)));
     }
 
-    private static JsonObject AiProxyWithDefaults(JsonObject config) => (JsonObject)config.DeepClone();
+    private static JsonObject AiProxyWithDefaults(JsonObject config) => Ai.AiProxyConfig.WithDefaults(config);
 
     private static bool IsHeaderName(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 

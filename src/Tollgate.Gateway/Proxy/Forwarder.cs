@@ -144,6 +144,18 @@ internal static class Forwarder
         request.Headers.TryAddWithoutValidation(name, value);
     }
 
+    /// <summary>Kong's latency headers: time until the upstream answered, and the gateway's own share before sending.</summary>
+    public static void AddLatencyHeaders(ProxyExchange exchange, long sentAt, TimeProvider time)
+    {
+        var headers = exchange.Http.Response.Headers;
+        var now = time.GetTimestamp();
+        headers["X-Kong-Upstream-Latency"] = Milliseconds(time.GetElapsedTime(sentAt, now));
+        headers["X-Kong-Proxy-Latency"] = Milliseconds(time.GetElapsedTime(exchange.Started, sentAt));
+        headers.Via = "1.1 tollgate";
+    }
+
+    private static string Milliseconds(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Copies the upstream status and headers to the client response (not yet started).</summary>
     public static void CopyResponseHeaders(HttpResponseMessage upstream, HttpResponse response, bool skipContentLength)
     {
@@ -208,7 +220,8 @@ internal static class Forwarder
         }
     }
 
-    private static bool IsContentHeader(string name) =>
+    /// <summary>Whether <paramref name="name"/> belongs on the content (<see cref="HttpContent.Headers"/>) rather than the message.</summary>
+    public static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Expires", StringComparison.OrdinalIgnoreCase)
         || string.Equals(name, "Last-Modified", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Allow", StringComparison.OrdinalIgnoreCase);
 }

@@ -31,6 +31,7 @@ public sealed partial class GatewayProxy
     {
         ArgumentNullException.ThrowIfNull(http);
         var started = _time.GetTimestamp();
+        var startedAt = _time.GetUtcNow();
         var requestId = Ulid.NewUlid().ToString();
         http.Response.Headers["X-Kong-Request-Id"] = requestId;
         var snapshot = _config.Snapshot;
@@ -60,7 +61,7 @@ public sealed partial class GatewayProxy
             }
         }
 
-        var exchange = new ProxyExchange(http, route, service, consumer, strip, requestId, started,
+        var exchange = new ProxyExchange(http, route, service, consumer, strip, requestId, started, startedAt,
             Forwarder.UpstreamPath(route, http.Request.Path.Value ?? "/", matchedLength));
         try
         {
@@ -87,6 +88,11 @@ public sealed partial class GatewayProxy
         {
             // The client left; there is nobody to answer.
         }
+        catch (Exception exception)
+        {
+            LogUnexpected(_logger, route.Route.Name ?? route.Route.Id.ToString(), exception);
+            await FailAsync(http, StatusCodes.Status500InternalServerError, "An unexpected error occurred");
+        }
     }
 
     /// <summary>Plain reverse proxying: the body streams both ways untouched.</summary>
@@ -101,36 +107,12 @@ public sealed partial class GatewayProxy
         }
 
         Forwarder.CopyRequestHeaders(http, upstream, exchange.Route, exchange.Consumer, exchange.Strip, skipContentHeaders: false);
-        using var response = await SendAsync(upstream, service, http.RequestAborted);
+        var sentAt = _time.GetTimestamp();
+        using var response = await _client.SendAsync(upstream, service, http.RequestAborted);
         Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: false);
-        AddLatencyHeaders(exchange, response);
+        Forwarder.AddLatencyHeaders(exchange, sentAt, _time);
         await using var body = await response.Content.ReadAsStreamAsync(http.RequestAborted);
         await Forwarder.CopyBodyAsync(body, http.Response, TimeSpan.FromMilliseconds(service.ReadTimeout), http.RequestAborted);
-    }
-
-    /// <summary>Sends with the service's connect timeout, and its read timeout for the response headers.</summary>
-    internal async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Entities.Service service, CancellationToken cancellationToken)
-    {
-        request.Options.Set(UpstreamClient.ConnectTimeout, TimeSpan.FromMilliseconds(service.ConnectTimeout));
-        request.Version = System.Net.HttpVersion.Version11;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromMilliseconds((long)service.ConnectTimeout + service.WriteTimeout + service.ReadTimeout));
-        try
-        {
-            return await _client.Invoker.SendAsync(request, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new UpstreamTimeoutException("the upstream did not answer within its timeouts");
-        }
-    }
-
-    internal void AddLatencyHeaders(ProxyExchange exchange, HttpResponseMessage response)
-    {
-        _ = response;
-        var headers = exchange.Http.Response.Headers;
-        headers["X-Kong-Proxy-Latency"] = ((long)_time.GetElapsedTime(exchange.Started).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers.Via = "1.1 tollgate";
     }
 
     /// <summary>Kong's error body, <c>{"message": "..."}</c>.</summary>
@@ -154,6 +136,9 @@ public sealed partial class GatewayProxy
         return Task.CompletedTask;
     }
 
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Proxying on route {Route} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, string route, Exception exception);
+
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Proxying on route {Route} failed: {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, string route, string reason);
 }
@@ -167,4 +152,5 @@ internal sealed record ProxyExchange(
     StrippedCredentials Strip,
     string RequestId,
     long Started,
+    DateTimeOffset StartedAt,
     string UpstreamPath);

@@ -30,6 +30,23 @@ internal sealed class UpstreamClient : IDisposable
 
     public void Dispose() => Invoker.Dispose();
 
+    /// <summary>Sends with the service's connect timeout, and all its timeouts together as the bound for the response headers.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Entities.Service service, CancellationToken cancellationToken)
+    {
+        request.Options.Set(ConnectTimeout, TimeSpan.FromMilliseconds(service.ConnectTimeout));
+        request.Version = HttpVersion.Version11;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds((long)service.ConnectTimeout + service.WriteTimeout + service.ReadTimeout));
+        try
+        {
+            return await Invoker.SendAsync(request, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamTimeoutException("the upstream did not answer within its timeouts");
+        }
+    }
+
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeout, out var configured) ? configured : TimeSpan.FromSeconds(60);

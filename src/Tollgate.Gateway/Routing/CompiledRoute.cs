@@ -58,6 +58,9 @@ internal sealed class CompiledRoute
     /// <summary>The ai-proxy plugin in force on this route, if any.</summary>
     public Plugin? AiProxyPlugin { get; init; }
 
+    /// <summary>The provider adapter of <see cref="AiProxyPlugin"/>, built once per snapshot.</summary>
+    public Ai.ILlmProvider? AiProvider { get; init; }
+
     /// <summary>
     /// Whether the request matches; <paramref name="matchedLength"/> is how much of the path the route's path
     /// matched (what <c>strip_path</c> removes).

@@ -31,6 +31,18 @@ public sealed class GatewayConfigService
         return next;
     }
 
+    /// <summary>
+    /// Replaces the whole config with what a decK file declares, in one change: entities the file no longer has
+    /// are deleted, the others keep their ids. Throws <see cref="GatewayConfigException"/> (nothing changed) when
+    /// the file is invalid.
+    /// </summary>
+    public Task<GatewayConfig> ApplyDeclarativeAsync(string text, Func<string, string?> environment, TimeProvider time, CancellationToken cancellationToken) =>
+        ChangeAsync(current =>
+        {
+            var parsed = Declarative.DeclarativeConfig.Parse(text, current, environment, time);
+            return parsed.Config is { } config ? config with { Version = current.Version } : throw new GatewayConfigException(parsed.Errors);
+        }, cancellationToken);
+
     /// <summary>Reloads from the store when its version moved (a change on another node).</summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
     {

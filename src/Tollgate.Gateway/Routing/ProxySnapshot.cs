@@ -37,15 +37,18 @@ internal sealed class ProxySnapshot
         var services = config.Services.ToDictionary(s => s.Id);
         var enabled = config.Plugins.Where(p => p.Enabled && p.Consumer is null && p.ConsumerGroup is null).ToList();
         var routes = new List<CompiledRoute>(config.Routes.Length);
+        var providers = new Dictionary<Guid, Ai.ILlmProvider>();
         for (var i = 0; i < config.Routes.Length; i++)
         {
             var route = config.Routes[i];
             var service = route.Service is { } reference && services.TryGetValue(reference.Id, out var found) ? found : null;
             var keyAuth = Resolve(enabled, PluginSchemas.KeyAuth, route, service);
+            var aiProxy = Resolve(enabled, PluginSchemas.AiProxy, route, service);
             routes.Add(new CompiledRoute(route, service, i)
             {
                 KeyAuth = keyAuth is null ? null : PluginSchemas.ReadKeyAuth(keyAuth.Config),
-                AiProxyPlugin = Resolve(enabled, PluginSchemas.AiProxy, route, service),
+                AiProxyPlugin = aiProxy,
+                AiProvider = aiProxy is null ? null : ProviderFor(aiProxy, providers),
             });
         }
 
@@ -81,6 +84,21 @@ internal sealed class ProxySnapshot
 
         matchedLength = 0;
         return null;
+    }
+
+    // One adapter per plugin, shared by the routes it covers. The config was validated when it was stored.
+    private static Ai.ILlmProvider ProviderFor(Plugin plugin, Dictionary<Guid, Ai.ILlmProvider> providers)
+    {
+        if (!providers.TryGetValue(plugin.Id, out var provider))
+        {
+            var errors = new List<Ai.ConfigFieldError>();
+            var config = Ai.AiProxyConfig.Parse(plugin.Config, errors)
+                ?? throw new InvalidDataException($"the stored ai-proxy plugin {plugin.Id} is invalid: {string.Join("; ", errors)}");
+            provider = Ai.LlmProviders.Create(config);
+            providers[plugin.Id] = provider;
+        }
+
+        return provider;
     }
 
     // A plugin on the route wins over one on the service, which wins over a global one (Kong's precedence).

@@ -113,11 +113,15 @@ public sealed record SubjectResponse(
 }
 
 /// <summary>Source-generated JSON for every metering type on the wire and in the store.</summary>
+/// <summary>A meter Tollgate can define, and whether it is enabled.</summary>
+public sealed record BuiltInMeterResponse(string Slug, string Name, string? Description, bool Enabled);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false)]
 [JsonSerializable(typeof(MeterResponse))]
 [JsonSerializable(typeof(List<MeterResponse>))]
 [JsonSerializable(typeof(MeterDraft))]
 [JsonSerializable(typeof(MeterPatch))]
+[JsonSerializable(typeof(List<BuiltInMeterResponse>))]
 [JsonSerializable(typeof(List<IngestedEventResponse>))]
 [JsonSerializable(typeof(IngestedEventPage))]
 [JsonSerializable(typeof(MeterQueryResponse))]

@@ -38,6 +38,11 @@ public static class MetersApi
         meters.MapPost("/{meterIdOrSlug}/query", QueryPostAsync).WithName("queryMeterPost");
         meters.MapGet("/{meterIdOrSlug}/subjects", SubjectsAsync).WithName("listMeterSubjects");
         meters.MapGet("/{meterIdOrSlug}/group-by/{groupByKey}/values", GroupByValuesAsync).WithName("listMeterGroupByValues");
+
+        // Tollgate's own: the meters it can define for you (AI Gateway Tokens), listed and enabled by slug.
+        var builtIn = routes.MapGroup("/api/v1/builtin-meters");
+        builtIn.MapGet("/", ListBuiltIn).WithName("listBuiltInMeters");
+        builtIn.MapPost("/{slug}", EnableBuiltInAsync).WithName("enableBuiltInMeter");
         return routes;
     }
 
@@ -95,6 +100,34 @@ public static class MetersApi
         catch (MeterConflictException exception)
         {
             return Problems.Conflict(exception.Message);
+        }
+    }
+
+    internal static Ok<List<BuiltInMeterResponse>> ListBuiltIn(MeterService meters) =>
+        TypedResults.Ok(BuiltInMeters.All.Select(draft => new BuiltInMeterResponse(draft.Slug!, draft.Name!, draft.Description, meters.Current.Find(draft.Slug!) is not null)).ToList());
+
+    /// <summary>Creates the built-in meter (201), or answers the existing one (200) when it is already enabled.</summary>
+    internal static async Task<Results<Created<MeterResponse>, Ok<MeterResponse>, ProblemHttpResult>> EnableBuiltInAsync(string slug, MeterService meters, CancellationToken cancellationToken)
+    {
+        if (BuiltInMeters.All.FirstOrDefault(d => string.Equals(d.Slug, slug, StringComparison.Ordinal)) is not { } draft)
+        {
+            return Problems.NotFound($"there is no built-in meter \"{slug}\" (built-in: {string.Join(", ", BuiltInMeters.All.Select(d => d.Slug))})");
+        }
+
+        if (meters.Current.Find(slug) is { } existing)
+        {
+            return TypedResults.Ok(MeterResponse.From(existing.Meter));
+        }
+
+        try
+        {
+            var meter = await meters.CreateAsync(draft, cancellationToken);
+            return TypedResults.Created($"/api/v1/meters/{meter.Id}", MeterResponse.From(meter));
+        }
+        catch (MeterConflictException)
+        {
+            // Enabled meanwhile by another call or node.
+            return meters.Current.Find(slug) is { } created ? TypedResults.Ok(MeterResponse.From(created.Meter)) : Problems.Conflict($"the meter \"{slug}\" is being enabled");
         }
     }
 

@@ -34,9 +34,14 @@ internal static class TollgateCommand
             DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("TOLLGATE_INGEST_QUEUE"), System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : new IngestOptions().QueueCapacity,
         };
 
+        var configFile = new Option<string?>("--config")
+        {
+            Description = "A decK declarative config (format 3.0, YAML or JSON; ${{ env \"DECK_X\" }} substituted) applied before serving; it replaces the gateway config. [env: TOLLGATE_CONFIG]",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TOLLGATE_CONFIG"),
+        };
         var serve = new Command("serve", "Run Tollgate: proxy, admin API and console in one process, on the embedded store or a shared PostgreSQL.")
         {
-            data, database, retention, proxyListen, adminListen, consoleListen, adminToken, queueCapacity,
+            data, database, retention, proxyListen, adminListen, consoleListen, adminToken, queueCapacity, configFile,
         };
         serve.SetAction(async (result, cancellationToken) =>
         {
@@ -49,6 +54,7 @@ internal static class TollgateCommand
                 ConsoleListen = result.GetValue(consoleListen)!,
                 AdminToken = string.IsNullOrEmpty(result.GetValue(adminToken)) ? null : result.GetValue(adminToken),
                 Ingest = new IngestOptions { QueueCapacity = result.GetValue(queueCapacity), EventRetentionMonths = result.GetValue(retention) },
+                ConfigFile = string.IsNullOrEmpty(result.GetValue(configFile)) ? null : result.GetValue(configFile),
             };
 
             WebApplication app;
@@ -88,7 +94,36 @@ internal static class TollgateCommand
             return 0;
         });
 
-        return new RootCommand("Tollgate: an AI gateway with metering and billing built in.") { serve, migrate };
+        var config = new Command("config", "The gateway's declarative config (decK format 3.0): validate a file, apply it to the store, or dump the store's config.");
+        foreach (var (action, description) in (ReadOnlySpan<(string, string)>)[
+            ("validate", "Check a decK file offline; exit 1 listing every problem (entity and field)."),
+            ("apply", "Replace the gateway config with a decK file, atomically: an invalid file changes nothing. Running nodes pick it up within a second."),
+            ("dump", "Write the stored gateway config as a decK file (- for standard output).")])
+        {
+            var file = new Argument<string>("FILE") { Description = "The file; - for standard input or output." };
+            var command = new Command(action, description) { file, data, database };
+            command.SetAction(async (result, cancellationToken) =>
+            {
+                try
+                {
+                    return await TollgateHost.ConfigAsync(
+                        new TollgateOptions
+                        {
+                            DataDirectory = result.GetValue(data)!,
+                            DatabaseUrl = string.IsNullOrEmpty(result.GetValue(database)) ? null : result.GetValue(database),
+                        },
+                        action, result.GetValue(file)!, Console.Out, Console.Error);
+                }
+                catch (Exception exception) when (exception is ArgumentException or IOException)
+                {
+                    await Console.Error.WriteLineAsync("tollgate: " + exception.Message);
+                    return 2;
+                }
+            });
+            config.Subcommands.Add(command);
+        }
+
+        return new RootCommand("Tollgate: an AI gateway with metering and billing built in.") { serve, migrate, config };
     }
 
     private static Option<string> Option(string name, string variable, string fallback, string description) => new(name)

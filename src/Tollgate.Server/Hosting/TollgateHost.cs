@@ -55,6 +55,11 @@ public static class TollgateHost
 
         var app = builder.Build();
         MigrateStore(app.Services, options);
+        if (options.ConfigFile is { } file)
+        {
+            ApplyConfigFile(app.Services, file);
+        }
+
         app.Lifetime.ApplicationStopped.Register(SqliteStore.CloseAll);
 
         app.UseGatewayProxy(http => ListenerMatcherPolicy.Of(http) == Listener.Proxy);
@@ -88,6 +93,99 @@ public static class TollgateHost
         using var provider = services.BuildServiceProvider();
         MigrateStore(provider, options);
         SqliteStore.CloseAll();
+    }
+
+    /// <summary>
+    /// <c>tollgate config validate|apply|dump</c>: checks a decK file, applies it to the store (a running server
+    /// picks it up within a second), or writes the stored config as one. Returns the process exit code.
+    /// </summary>
+    public static async Task<int> ConfigAsync(TollgateOptions options, string action, string file, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        if (action == "validate")
+        {
+            var parsed = Tollgate.Gateway.Declarative.DeclarativeConfig.Parse(await ReadFileAsync(file), Tollgate.Gateway.Entities.GatewayConfig.Empty, Environment.GetEnvironmentVariable, TimeProvider.System);
+            return await ReportAsync(parsed.Config, parsed.Errors, "valid", output, error);
+        }
+
+        var services = new ServiceCollection().AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton(TimeProvider.System);
+        AddStore(services, options);
+        services.AddGatewayConfig(Provider(options));
+        await using var provider = services.BuildServiceProvider();
+        MigrateStore(provider, options);
+        var config = provider.GetRequiredService<Tollgate.Gateway.Routing.GatewayConfigService>();
+        try
+        {
+            if (action == "dump")
+            {
+                await config.RefreshAsync(CancellationToken.None);
+                var yaml = Tollgate.Gateway.Declarative.DeclarativeConfig.Dump(config.Current);
+                if (file == "-")
+                {
+                    await output.WriteAsync(yaml);
+                }
+                else
+                {
+                    await File.WriteAllTextAsync(file, yaml);
+                }
+
+                return 0;
+            }
+
+            try
+            {
+                var applied = await config.ApplyDeclarativeAsync(await ReadFileAsync(file), Environment.GetEnvironmentVariable, TimeProvider.System, CancellationToken.None);
+                return await ReportAsync(applied, [], $"applied (config version {applied.Version})", output, error);
+            }
+            catch (Tollgate.Gateway.Storage.GatewayConfigException rejection)
+            {
+                return await ReportAsync(null, rejection.Errors, string.Empty, output, error);
+            }
+        }
+        finally
+        {
+            SqliteStore.CloseAll();
+        }
+    }
+
+    private static async Task<string> ReadFileAsync(string file) =>
+        file == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(file);
+
+    private static async Task<int> ReportAsync(Tollgate.Gateway.Entities.GatewayConfig? config, IReadOnlyList<Tollgate.Gateway.Entities.ConfigError> errors, string verdict, TextWriter output, TextWriter error)
+    {
+        if (config is null)
+        {
+            foreach (var problem in errors)
+            {
+                await error.WriteLineAsync(problem.ToString());
+            }
+
+            await error.WriteLineAsync($"tollgate: the file is invalid ({errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}); nothing was changed");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"{verdict}: {config.Services.Length} services, {config.Routes.Length} routes, {config.Consumers.Length} consumers, {config.KeyAuthCredentials.Length} key-auth credentials, {config.ConsumerGroups.Length} consumer groups, {config.Plugins.Length} plugins");
+        return 0;
+    }
+
+    private static void ApplyConfigFile(IServiceProvider services, string file)
+    {
+        var config = services.GetRequiredService<Tollgate.Gateway.Routing.GatewayConfigService>();
+        try
+        {
+            config.ApplyDeclarativeAsync(File.ReadAllText(file), Environment.GetEnvironmentVariable, services.GetRequiredService<TimeProvider>(), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Tollgate.Gateway.Storage.GatewayConfigException rejection)
+        {
+            throw new ArgumentException($"--config {file} is invalid, nothing was applied:{Environment.NewLine}{string.Join(Environment.NewLine, rejection.Errors)}", rejection);
+        }
+        catch (IOException exception)
+        {
+            throw new ArgumentException($"--config {file} cannot be read: {exception.Message}", exception);
+        }
     }
 
     private static void AddStore(IServiceCollection services, TollgateOptions options)

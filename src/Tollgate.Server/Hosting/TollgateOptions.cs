@@ -21,6 +21,9 @@ public sealed record TollgateOptions
 
     public IngestOptions Ingest { get; init; } = new();
 
+    /// <summary>A decK file (format 3.0) applied before the listeners open, replacing the gateway config.</summary>
+    public string? ConfigFile { get; init; }
+
     /// <summary>Least severe log level written to the console.</summary>
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 }
