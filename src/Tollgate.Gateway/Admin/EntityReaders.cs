@@ -164,7 +164,7 @@ internal static class EntityReaders
         return credential;
     }
 
-    public static Plugin ReadPlugin(JsonObject body, Plugin? basis, Guid id, long now, GatewayConfig config, PluginScope scope, List<ConfigError> errors)
+    public static Plugin ReadPlugin(JsonObject body, Plugin? basis, Plugin? previous, Guid id, long now, GatewayConfig config, PluginScope scope, List<ConfigError> errors)
     {
         var name = body["name"]?.ToString() ?? basis?.Name ?? string.Empty;
         var entity = ConfigValidator.Describe("plugin", name, id);
@@ -193,6 +193,11 @@ internal static class EntityReaders
             ConsumerGroup = scope.ConsumerGroup ?? read.Reference("consumer_group", plugin.ConsumerGroup, key => config.FindConsumerGroup(key)?.Id),
             UpdatedAt = now,
         };
+        foreach (var field in PluginSecrets.Restore(plugin.Name, merged, previous?.Config))
+        {
+            read.Fail(field, PluginSecrets.UnresolvedMessage);
+        }
+
         plugin = plugin with { Config = PluginSchemas.WithDefaults(plugin.Name, merged) };
         read.Ignore("id", "created_at", "updated_at", "ordering");
         read.RejectUnknown();

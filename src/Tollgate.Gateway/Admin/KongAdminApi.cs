@@ -80,10 +80,10 @@ public static class KongAdminApi
         routes.MapDelete("/consumer_groups/{group}/consumers/{consumer}", (string group, string consumer, GatewayConfigService config, TimeProvider time, CancellationToken ct) =>
             RemoveGroupMember(group, consumer, config, time, ct));
 
-        routes.MapGet("/plugins", (HttpContext http, GatewayConfigService config) => Page(http, config.Current.Plugins, KongJson.Default.KongPagePlugin));
+        routes.MapGet("/plugins", (HttpContext http, GatewayConfigService config) => Page(http, [.. config.Current.Plugins.Select(PluginSecrets.Redact)], KongJson.Default.KongPagePlugin));
         routes.MapPost("/plugins", (HttpContext http, GatewayConfigService config, TimeProvider time) => CreatePlugin(http, config, time, new PluginScope()));
         routes.MapGet("/plugins/{plugin}", (string plugin, GatewayConfigService config) =>
-            config.Current.FindPlugin(plugin) is { } found ? Results.Json(found, KongJson.Default.Plugin) : KongResults.NotFound());
+            config.Current.FindPlugin(plugin) is { } found ? Results.Json(PluginSecrets.Redact(found), KongJson.Default.Plugin) : KongResults.NotFound());
         routes.MapMethods("/plugins/{plugin}", ["PATCH", "PUT"], (string plugin, HttpContext http, GatewayConfigService config, TimeProvider time) => UpdatePlugin(plugin, http, config, time));
         routes.MapDelete("/plugins/{plugin}", (string plugin, GatewayConfigService config, CancellationToken ct) => DeletePlugin(plugin, config, ct));
         MapScopedPlugins(routes, "/services/{scope}/plugins", (c, key) => c.FindService(key) is { } s ? new PluginScope(Service: new EntityRef(s.Id)) : null, p => p.Service?.Id);
@@ -103,7 +103,7 @@ public static class KongAdminApi
             }
 
             var id = found.Service?.Id ?? found.Route?.Id ?? found.Consumer?.Id ?? found.ConsumerGroup?.Id;
-            return Page(http, [.. config.Current.Plugins.Where(p => scopeId(p) == id)], KongJson.Default.KongPagePlugin);
+            return Page(http, [.. config.Current.Plugins.Where(p => scopeId(p) == id).Select(PluginSecrets.Redact)], KongJson.Default.KongPagePlugin);
         });
         routes.MapPost(pattern, (string scope, HttpContext http, GatewayConfigService config, TimeProvider time) =>
             scopeOf(config.Current, scope) is { } found ? CreatePlugin(http, config, time, found) : Task.FromResult(KongResults.NotFound()));
@@ -347,8 +347,8 @@ public static class KongAdminApi
     private static Task<IResult> CreatePlugin(HttpContext http, GatewayConfigService config, TimeProvider time, PluginScope scope) =>
         Write(http, config, (body, current, errors) =>
         {
-            var plugin = EntityReaders.ReadPlugin(body, null, Guid.NewGuid(), Now(time), current, scope, errors);
-            return (current with { Plugins = current.Plugins.Add(plugin) }, Results.Json(plugin, KongJson.Default.Plugin, statusCode: StatusCodes.Status201Created));
+            var plugin = EntityReaders.ReadPlugin(body, null, null, Guid.NewGuid(), Now(time), current, scope, errors);
+            return (current with { Plugins = current.Plugins.Add(plugin) }, Results.Json(PluginSecrets.Redact(plugin), KongJson.Default.Plugin, statusCode: StatusCodes.Status201Created));
         });
 
     private static Task<IResult> UpdatePlugin(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
@@ -361,11 +361,11 @@ public static class KongAdminApi
                 return (current, KongResults.NotFound());
             }
 
-            var plugin = EntityReaders.ReadPlugin(body, put ? null : existing, existing?.Id ?? Guid.Parse(key), Now(time), current, new PluginScope(), errors) with
+            var plugin = EntityReaders.ReadPlugin(body, put ? null : existing, existing, existing?.Id ?? Guid.Parse(key), Now(time), current, new PluginScope(), errors) with
             {
                 CreatedAt = existing?.CreatedAt ?? Now(time),
             };
-            return (current with { Plugins = Replace(current.Plugins, existing, plugin) }, Results.Json(plugin, KongJson.Default.Plugin));
+            return (current with { Plugins = Replace(current.Plugins, existing, plugin) }, Results.Json(PluginSecrets.Redact(plugin), KongJson.Default.Plugin));
         });
 
     private static Task<IResult> DeletePlugin(string key, GatewayConfigService config, CancellationToken cancellationToken) =>

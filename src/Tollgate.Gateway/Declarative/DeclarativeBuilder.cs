@@ -360,7 +360,15 @@ internal sealed class DeclarativeBuilder(GatewayConfig existing, long now, List<
         foreach (var draft in drafts)
         {
             NameAs(ConfigValidator.Describe("plugin", draft.Value.InstanceName ?? draft.Value.Name, draft.Id), new FileName(draft.Description, string.Empty, draft.ConfigUnreadable));
-            plugins.Add(Stamp(scoped[draft] with { Id = draft.Id }, matches.GetValueOrDefault(draft), PluginTimes));
+            var previous = matches.GetValueOrDefault(draft);
+            var plugin = scoped[draft] with { Id = draft.Id };
+            var config = (JsonObject)plugin.Config.DeepClone();
+            foreach (var field in PluginSecrets.Restore(plugin.Name, config, previous?.Config))
+            {
+                Report(draft.Description, field, PluginSecrets.UnresolvedMessage);
+            }
+
+            plugins.Add(Stamp(plugin with { Config = config }, previous, PluginTimes));
         }
 
         return [.. plugins];

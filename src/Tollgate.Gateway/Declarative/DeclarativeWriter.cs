@@ -221,7 +221,7 @@ internal sealed class DeclarativeWriter
         }
 
         Strings("tags", plugin.Tags);
-        var config = WithoutDefaults(plugin.Name, plugin.Config);
+        var config = WithoutDefaults(plugin.Name, PluginSecrets.Redact(plugin.Name, plugin.Config));
         if (config.Count > 0)
         {
             Key("config");

@@ -117,13 +117,17 @@ public sealed class DeclarativeRoundTripTests
     }
 
     [Fact]
-    public void A_dump_read_into_an_empty_gateway_restores_everything_but_the_key_hints()
+    public void A_dump_read_into_an_empty_gateway_restores_everything_but_the_key_hints_and_asks_for_the_providers_key()
     {
         var applied = ParseValid(Everything);
 
-        var restored = ParseValid(DeclarativeConfig.Dump(applied));
+        // The dump holds key hashes only, and no provider secret: on an empty gateway the secret must be given.
+        var dump = DeclarativeConfig.Dump(applied);
+        var refused = Parse(dump, null, null, null);
+        Assert.Equal(["plugin 'ai-proxy' on route 'chat-route': config.auth.header_value: " + PluginSecrets.UnresolvedMessage], refused.Errors.Select(e => e.ToString()));
+        var restored = ParseValid(dump.Replace("'[REDACTED]'", $"Bearer {OpenAiToken}", StringComparison.Ordinal));
 
-        // The dump holds key hashes only; the hint of a key is the one thing it cannot carry.
+        // The hint of a key is the one thing the dump cannot carry.
         var withoutHints = applied with { KeyAuthCredentials = [.. applied.KeyAuthCredentials.Select(k => k with { KeyHint = "…" })] };
         Assert.Equal(Json(withoutHints), Json(restored));
     }
@@ -189,7 +193,7 @@ public sealed class DeclarativeRoundTripTests
                     route_type: llm/v1/chat
                     auth:
                       header_name: Authorization
-                      header_value: Bearer {OpenAiToken}
+                      header_value: '[REDACTED]'
                     model:
                       provider: openai
                       name: gpt-4

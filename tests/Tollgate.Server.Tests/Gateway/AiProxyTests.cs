@@ -75,6 +75,31 @@ public abstract class AiProxyTests(TestStore store)
     }
 
     [Fact]
+    public async Task The_providers_key_never_appears_in_admin_answers_and_survives_a_patch()
+    {
+        await using var llm = await FakeLlmUpstream.StartAsync();
+        await using var server = await store.StartAsync();
+        await SeedGatewayAsync(server, llm);
+        var plugins = await server.GetStringAsync("/plugins");
+        Assert.DoesNotContain("provider-secret", plugins, StringComparison.Ordinal);
+        var aiProxy = JsonNode.Parse(plugins)!["data"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "ai-proxy")!;
+        Assert.Equal("[REDACTED]", aiProxy["config"]!["auth"]!["header_value"]!.GetValue<string>());
+
+        // A PATCH that sends the config back as it was shown keeps the stored key.
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/plugins/{aiProxy["id"]!.GetValue<string>()}")
+        {
+            Content = new StringContent(new JsonObject { ["config"] = aiProxy["config"]!.DeepClone() }.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        using var patched = await server.Admin.SendAsync(patch, Ct);
+        var answer = await patched.Content.ReadAsStringAsync(Ct);
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, answer);
+        Assert.DoesNotContain("provider-secret", answer, StringComparison.Ordinal);
+        using var proxy = new HttpClient { BaseAddress = server.ProxyUrl };
+        await PostChatAsync(proxy, SeedBody);
+        Assert.Equal("Bearer provider-secret", llm.Requests.Single().Header("authorization"));
+    }
+
+    [Fact]
     public async Task The_official_OpenAI_SDK_works_through_the_gateway_streaming_and_not()
     {
         await using var llm = await FakeLlmUpstream.StartAsync();

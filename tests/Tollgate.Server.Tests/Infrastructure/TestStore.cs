@@ -31,8 +31,8 @@ public sealed class TestStore
         ? $"{PostgresUrl}{(PostgresUrl.Contains('?', StringComparison.Ordinal) ? '&' : '?')}schema=t_{Guid.NewGuid():N}"
         : null;
 
-    public Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null) =>
-        TollgateServer.StartAsync(dataDirectory, ingest, adminToken, time, NewDatabaseUrl());
+    public Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null, string? configFile = null) =>
+        TollgateServer.StartAsync(dataDirectory, ingest, adminToken, time, NewDatabaseUrl(), configFile);
 
     /// <summary>Opens a connection to the store a server (or process) uses, for checks that look at rows directly.</summary>
     public static DbConnection Open(string dataDirectory, string? databaseUrl)

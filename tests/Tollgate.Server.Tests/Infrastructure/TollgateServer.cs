@@ -42,7 +42,7 @@ public sealed class TollgateServer : IAsyncDisposable
     public HttpClient Admin { get; }
 
     /// <summary>A server on SQLite, or on the PostgreSQL store at <paramref name="databaseUrl"/>; see <see cref="TestStore"/>.</summary>
-    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null, string? databaseUrl = null)
+    public static async Task<TollgateServer> StartAsync(string? dataDirectory = null, IngestOptions? ingest = null, string? adminToken = null, TimeProvider? time = null, string? databaseUrl = null, string? configFile = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
@@ -56,6 +56,7 @@ public sealed class TollgateServer : IAsyncDisposable
             AdminToken = adminToken,
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             Ingest = ingest ?? new IngestOptions(),
+            ConfigFile = configFile,
         }, services =>
         {
             if (time is not null)
