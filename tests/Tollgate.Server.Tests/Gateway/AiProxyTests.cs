@@ -265,6 +265,51 @@ public abstract class AiProxyTests(TestStore store)
     }
 
     [Fact]
+    public async Task Embeddings_the_Responses_API_and_Azure_deployments_are_proxied_and_metered()
+    {
+        await using var llm = await FakeLlmUpstream.StartAsync();
+        await using var server = await store.StartAsync();
+        await ProxyTests.Admin(server, "/services", $$"""{"name":"openai","url":"{{llm.Url}}"}""");
+        async Task RouteAsync(string name, string config)
+        {
+            await ProxyTests.Admin(server, "/services/openai/routes", $$"""{"name":"{{name}}","paths":["/{{name}}"]}""");
+            await ProxyTests.Admin(server, $"/routes/{name}/plugins", "{\"name\":\"ai-proxy\",\"config\":" + config + "}");
+        }
+
+        await RouteAsync("embed", $$"""{"route_type":"llm/v1/embeddings","auth":{"header_name":"Authorization","header_value":"Bearer k"},"model":{"provider":"openai","name":"text-embedding-3-small","options":{"upstream_url":"{{llm.Url}}v1/embeddings"} } }""");
+        await RouteAsync("responses", $$"""{"route_type":"llm/v1/responses","auth":{"header_name":"Authorization","header_value":"Bearer k"},"model":{"provider":"openai","name":"gpt-4o","options":{"upstream_url":"{{llm.Url}}v1/responses"} } }""");
+        await RouteAsync("azure", $$"""{"route_type":"llm/v1/chat","auth":{"header_name":"api-key","header_value":"azure-key"},"model":{"provider":"azure","name":"gpt-4o","options":{"azure_instance":"tollgate","azure_deployment_id":"prod-gpt4o","upstream_url":"{{llm.Url}}openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21"} } }""");
+        using var proxy = new HttpClient { BaseAddress = server.ProxyUrl };
+
+        var embeddings = new OpenAI.Embeddings.EmbeddingClient("text-embedding-3-small", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.ProxyUrl, "/embed/v1") });
+        var embedding = await embeddings.GenerateEmbeddingAsync("the quick brown fox", cancellationToken: Ct);
+        Assert.Equal(8, embedding.Value.ToFloats().Length);
+
+        using var streamed = await proxy.PostAsync("/responses", new StringContent("""{"model":"gpt-4o","input":"Say hello to me","stream":true}""", Encoding.UTF8, "application/json"), Ct);
+        var events = await streamed.Content.ReadAsStringAsync(Ct);
+        Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("event: response.completed", events, StringComparison.Ordinal);
+
+        var azure = new ChatClient("gpt-4o", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.ProxyUrl, "/azure/v1") });
+        ChatCompletion completion = await azure.CompleteChatAsync([new UserChatMessage("Say hello to me")], cancellationToken: Ct);
+        Assert.Equal("Hello! How can I help you today?", completion.Content[0].Text);
+        var sentToAzure = llm.Requests.Single(r => r.PathAndQuery.StartsWith("/openai/deployments/", StringComparison.Ordinal));
+        Assert.Equal("azure-key", sentToAzure.Header("api-key"));
+
+        await FlushUsageAsync(server);
+        var usage = await UsageEventsAsync(server);
+        Assert.Equal(6, usage.Count);
+        long Tokens(string model, string type) => usage
+            .Where(e => e.GetProperty("data").GetProperty("requested_model").GetString() == model && e.GetProperty("data").GetProperty("type").GetString() == type)
+            .Sum(e => e.GetProperty("data").GetProperty("tokens").GetInt64());
+        Assert.Equal(4, Tokens("text-embedding-3-small", "request"));
+        Assert.Equal(0, Tokens("text-embedding-3-small", "response"));
+        Assert.Equal(4, Tokens("gpt-4o", "request") - 7);
+        Assert.All(usage, e => Assert.Equal("provider", e.GetProperty("data").GetProperty("usage_source").GetString()));
+        Assert.Equal(2, usage.Count(e => e.GetProperty("data").GetProperty("provider").GetString() == "azure"));
+    }
+
+    [Fact]
     public async Task The_tokens_meter_enabled_after_the_traffic_counts_it_too()
     {
         await using var llm = await FakeLlmUpstream.StartAsync();
