@@ -117,24 +117,65 @@ public static class KongAdminApi
         });
 
     private static Task<IResult> UpdateService(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
+        Upsert(key, http, config, time, static (c, k) => c.FindService(k), "name",
+            (body, basis, id, current, errors) => EntityReaders.ReadService(body, basis, id, Now(time), errors),
+            static (s, createdAt) => s with { CreatedAt = createdAt },
+            static (c, existing, service) => c with { Services = Replace(c.Services, existing, service) },
+            static s => Results.Json(s, KongJson.Default.Service));
+
+    private static Task<IResult> UpdateRoute(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
+        Upsert(key, http, config, time, static (c, k) => c.FindRoute(k), "name",
+            (body, basis, id, current, errors) => EntityReaders.ReadRoute(body, basis, id, Now(time), current, null, errors),
+            static (r, createdAt) => r with { CreatedAt = createdAt },
+            static (c, existing, route) => c with { Routes = Replace(c.Routes, existing, route) },
+            static r => Results.Json(r, KongJson.Default.Route));
+
+    private static Task<IResult> UpdateConsumer(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
+        Upsert(key, http, config, time, static (c, k) => c.FindConsumer(k), "username",
+            (body, basis, id, current, errors) => EntityReaders.ReadConsumer(body, basis, id, Now(time), errors),
+            static (c, createdAt) => c with { CreatedAt = createdAt },
+            static (c, existing, consumer) => c with { Consumers = Replace(c.Consumers, existing, consumer) },
+            static c => Results.Json(c, KongJson.Default.Consumer));
+
+    // The members are not part of the body; a replace keeps them.
+    private static Task<IResult> UpdateConsumerGroup(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
+        Upsert(key, http, config, time, static (c, k) => c.FindConsumerGroup(k), "name",
+            (body, basis, id, current, errors) => EntityReaders.ReadConsumerGroup(body, basis, id, Now(time), errors)
+                with { Consumers = current.FindConsumerGroup(id.ToString())?.Consumers ?? [] },
+            static (g, createdAt) => g with { CreatedAt = createdAt },
+            static (c, existing, group) => c with { ConsumerGroups = Replace(c.ConsumerGroups, existing, group) },
+            static g => Results.Json(ConsumerGroupInfo.From(g), KongJson.Default.ConsumerGroupInfo));
+
+    /// <summary>
+    /// Kong's PATCH (update the fields given) and PUT (create or replace whole, by id or by name: the name in the
+    /// path fills <paramref name="nameField"/>), keeping the id and creation time of what is replaced.
+    /// </summary>
+    private static Task<IResult> Upsert<T>(
+        string key, HttpContext http, GatewayConfigService config, TimeProvider time,
+        Func<GatewayConfig, string, T?> find, string nameField,
+        Func<JsonObject, T?, Guid, GatewayConfig, List<ConfigError>, T> read,
+        Func<T, long, T> withCreatedAt,
+        Func<GatewayConfig, T?, T, GatewayConfig> replace,
+        Func<T, IResult> show)
+        where T : class, IGatewayEntity =>
         Write(http, config, (body, current, errors) =>
         {
-            var existing = current.FindService(key);
+            var existing = find(current, key);
             var put = HttpMethods.IsPut(http.Request.Method);
             if (existing is null && !put)
             {
                 return (current, KongResults.NotFound());
             }
 
-            var basis = put ? null : existing;
-            var id = existing?.Id ?? (Guid.TryParse(key, out var parsed) ? parsed : Guid.NewGuid());
-            if (existing is null && !Guid.TryParse(key, out _))
+            var isId = Guid.TryParse(key, out var parsed);
+            if (existing is null && !isId)
             {
-                body["name"] ??= key;
+                body[nameField] ??= key;
             }
 
-            var service = EntityReaders.ReadService(body, basis, id, Now(time), errors) with { CreatedAt = existing?.CreatedAt ?? Now(time) };
-            return (current with { Services = Replace(current.Services, existing, service) }, Results.Json(service, KongJson.Default.Service));
+            var id = existing?.Id ?? (isId ? parsed : Guid.NewGuid());
+            var entity = withCreatedAt(read(body, put ? null : existing, id, current, errors), existing?.CreatedAt ?? Now(time));
+            return (replace(current, existing, entity), show(entity));
         });
 
     private static Task<IResult> DeleteService(string key, GatewayConfigService config, CancellationToken cancellationToken) =>
@@ -164,26 +205,6 @@ public static class KongAdminApi
             return (current with { Routes = current.Routes.Add(route) }, Results.Json(route, KongJson.Default.Route, statusCode: StatusCodes.Status201Created));
         });
 
-    private static Task<IResult> UpdateRoute(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
-        Write(http, config, (body, current, errors) =>
-        {
-            var existing = current.FindRoute(key);
-            var put = HttpMethods.IsPut(http.Request.Method);
-            if (existing is null && !put)
-            {
-                return (current, KongResults.NotFound());
-            }
-
-            var id = existing?.Id ?? (Guid.TryParse(key, out var parsed) ? parsed : Guid.NewGuid());
-            if (existing is null && !Guid.TryParse(key, out _))
-            {
-                body["name"] ??= key;
-            }
-
-            var route = EntityReaders.ReadRoute(body, put ? null : existing, id, Now(time), current, null, errors) with { CreatedAt = existing?.CreatedAt ?? Now(time) };
-            return (current with { Routes = Replace(current.Routes, existing, route) }, Results.Json(route, KongJson.Default.Route));
-        });
-
     private static Task<IResult> DeleteRoute(string key, GatewayConfigService config, CancellationToken cancellationToken) =>
         Delete(config, current => current.FindRoute(key) is { } route
             ? current with { Routes = current.Routes.Remove(route), Plugins = [.. current.Plugins.Where(p => p.Route?.Id != route.Id)] }
@@ -194,26 +215,6 @@ public static class KongAdminApi
         {
             var consumer = EntityReaders.ReadConsumer(body, null, Guid.NewGuid(), Now(time), errors);
             return (current with { Consumers = current.Consumers.Add(consumer) }, Results.Json(consumer, KongJson.Default.Consumer, statusCode: StatusCodes.Status201Created));
-        });
-
-    private static Task<IResult> UpdateConsumer(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
-        Write(http, config, (body, current, errors) =>
-        {
-            var existing = current.FindConsumer(key);
-            var put = HttpMethods.IsPut(http.Request.Method);
-            if (existing is null && !put)
-            {
-                return (current, KongResults.NotFound());
-            }
-
-            var id = existing?.Id ?? (Guid.TryParse(key, out var parsed) ? parsed : Guid.NewGuid());
-            if (existing is null && !Guid.TryParse(key, out _))
-            {
-                body["username"] ??= key;
-            }
-
-            var consumer = EntityReaders.ReadConsumer(body, put ? null : existing, id, Now(time), errors) with { CreatedAt = existing?.CreatedAt ?? Now(time) };
-            return (current with { Consumers = Replace(current.Consumers, existing, consumer) }, Results.Json(consumer, KongJson.Default.Consumer));
         });
 
     private static Task<IResult> DeleteConsumer(string key, GatewayConfigService config, CancellationToken cancellationToken) =>
@@ -272,30 +273,6 @@ public static class KongAdminApi
             var group = EntityReaders.ReadConsumerGroup(body, null, Guid.NewGuid(), Now(time), errors);
             return (current with { ConsumerGroups = current.ConsumerGroups.Add(group) },
                 Results.Json(ConsumerGroupInfo.From(group), KongJson.Default.ConsumerGroupInfo, statusCode: StatusCodes.Status201Created));
-        });
-
-    private static Task<IResult> UpdateConsumerGroup(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
-        Write(http, config, (body, current, errors) =>
-        {
-            var existing = current.FindConsumerGroup(key);
-            var put = HttpMethods.IsPut(http.Request.Method);
-            if (existing is null && !put)
-            {
-                return (current, KongResults.NotFound());
-            }
-
-            var id = existing?.Id ?? (Guid.TryParse(key, out var parsed) ? parsed : Guid.NewGuid());
-            if (existing is null && !Guid.TryParse(key, out _))
-            {
-                body["name"] ??= key;
-            }
-
-            var group = EntityReaders.ReadConsumerGroup(body, put ? null : existing, id, Now(time), errors) with
-            {
-                CreatedAt = existing?.CreatedAt ?? Now(time),
-                Consumers = existing?.Consumers ?? [],
-            };
-            return (current with { ConsumerGroups = Replace(current.ConsumerGroups, existing, group) }, Results.Json(ConsumerGroupInfo.From(group), KongJson.Default.ConsumerGroupInfo));
         });
 
     private static Task<IResult> DeleteConsumerGroup(string key, GatewayConfigService config, CancellationToken cancellationToken) =>
@@ -512,7 +489,7 @@ public static class KongAdminApi
     };
 
     private static ImmutableArray<T> Replace<T>(ImmutableArray<T> items, T? existing, T replacement)
-        where T : class => existing is null ? items.Add(replacement) : items.Replace(existing, replacement);
+        where T : class, IGatewayEntity => existing is null ? items.Add(replacement) : items.Replace(existing, replacement);
 
     private static long Now(TimeProvider time) => time.GetUtcNow().ToUnixTimeSeconds();
 

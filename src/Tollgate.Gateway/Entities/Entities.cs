@@ -2,11 +2,19 @@ using System.Text.Json.Nodes;
 
 namespace Tollgate.Gateway.Entities;
 
+/// <summary>What every stored gateway entity has: an id and a creation time (Unix seconds).</summary>
+public interface IGatewayEntity
+{
+    Guid Id { get; }
+
+    long CreatedAt { get; }
+}
+
 /// <summary>A reference to another entity, as Kong writes it: <c>{"id": "..."}</c>.</summary>
 public sealed record EntityRef(Guid Id);
 
 /// <summary>An upstream the gateway forwards to (Kong's Service). Times are Unix seconds, as in Kong.</summary>
-public sealed record Service
+public sealed record Service : IGatewayEntity
 {
     public required Guid Id { get; init; }
 
@@ -40,7 +48,7 @@ public sealed record Service
 }
 
 /// <summary>How requests reach a service (Kong's Route).</summary>
-public sealed record Route
+public sealed record Route : IGatewayEntity
 {
     public required Guid Id { get; init; }
 
@@ -80,7 +88,7 @@ public sealed record Route
 }
 
 /// <summary>A client of the gateway (Kong's Consumer).</summary>
-public sealed record Consumer
+public sealed record Consumer : IGatewayEntity
 {
     public required Guid Id { get; init; }
 
@@ -99,7 +107,7 @@ public sealed record Consumer
 /// A consumer's API key for the key-auth plugin. The key itself is never stored: <see cref="KeyHash"/> is its
 /// SHA-256 and <see cref="KeyHint"/> its first characters, shown where Kong would show the key.
 /// </summary>
-public sealed record KeyAuthCredential
+public sealed record KeyAuthCredential : IGatewayEntity
 {
     public required Guid Id { get; init; }
 
@@ -117,7 +125,7 @@ public sealed record KeyAuthCredential
 }
 
 /// <summary>A named set of consumers (Kong's Consumer Group).</summary>
-public sealed record ConsumerGroup
+public sealed record ConsumerGroup : IGatewayEntity
 {
     public required Guid Id { get; init; }
 
@@ -134,7 +142,7 @@ public sealed record ConsumerGroup
 }
 
 /// <summary>A plugin instance, global or scoped to a service, route, consumer or consumer group.</summary>
-public sealed record Plugin
+public sealed record Plugin : IGatewayEntity
 {
     public required Guid Id { get; init; }
 

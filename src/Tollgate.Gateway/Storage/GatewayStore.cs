@@ -42,7 +42,7 @@ internal abstract class GatewayStore
     public async Task<long> ReadVersionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT version FROM gateway_config WHERE singleton = 1");
+        await using var command = SqlCommands.Create(connection, null, "SELECT version FROM gateway_config WHERE singleton = 1");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -50,7 +50,7 @@ internal abstract class GatewayStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var version = Command(connection, transaction, "SELECT version FROM gateway_config WHERE singleton = 1");
+        await using var version = SqlCommands.Create(connection, transaction, "SELECT version FROM gateway_config WHERE singleton = 1");
         var current = Convert.ToInt64(await version.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         return await ReadEntitiesAsync(connection, transaction, current, cancellationToken);
     }
@@ -65,7 +65,7 @@ internal abstract class GatewayStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await BeginAsync(connection, cancellationToken);
         long version;
-        await using (var lockVersion = Command(connection, transaction, LockVersionSql))
+        await using (var lockVersion = SqlCommands.Create(connection, transaction, LockVersionSql))
         {
             version = Convert.ToInt64(await lockVersion.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -91,7 +91,7 @@ internal abstract class GatewayStore
             return current;
         }
 
-        await using (var bump = Command(connection, transaction, "UPDATE gateway_config SET version = version + 1 WHERE singleton = 1"))
+        await using (var bump = SqlCommands.Create(connection, transaction, "UPDATE gateway_config SET version = version + 1 WHERE singleton = 1"))
         {
             await bump.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -108,7 +108,7 @@ internal abstract class GatewayStore
         var credentials = ImmutableArray.CreateBuilder<KeyAuthCredential>();
         var groups = ImmutableArray.CreateBuilder<ConsumerGroup>();
         var plugins = ImmutableArray.CreateBuilder<Plugin>();
-        await using (var command = Command(connection, transaction, "SELECT kind, body FROM gateway_entities"))
+        await using (var command = SqlCommands.Create(connection, transaction, "SELECT kind, body FROM gateway_entities"))
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -162,7 +162,7 @@ internal abstract class GatewayStore
                 continue;
             }
 
-            await using var upsert = Command(connection, transaction, """
+            await using var upsert = SqlCommands.Create(connection, transaction, """
                 INSERT INTO gateway_entities (kind, id, body) VALUES (@kind, @id, @body)
                 ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body
                 """, ("kind", kind), ("id", key.ToString()), ("body", body));
@@ -174,7 +174,7 @@ internal abstract class GatewayStore
         {
             if (!kept.Contains(key))
             {
-                await using var delete = Command(connection, transaction, "DELETE FROM gateway_entities WHERE kind = @kind AND id = @id", ("kind", kind), ("id", key.ToString()));
+                await using var delete = SqlCommands.Create(connection, transaction, "DELETE FROM gateway_entities WHERE kind = @kind AND id = @id", ("kind", kind), ("id", key.ToString()));
                 await delete.ExecuteNonQueryAsync(cancellationToken);
                 writes++;
             }
@@ -186,21 +186,6 @@ internal abstract class GatewayStore
     private static T Deserialize<T>(string body, JsonTypeInfo<T> json) =>
         JsonSerializer.Deserialize(body, json) ?? throw new InvalidDataException($"a stored gateway entity is empty: {body}");
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
 }
 
 /// <summary>The gateway's entities in the embedded file.</summary>

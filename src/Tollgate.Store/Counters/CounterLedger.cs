@@ -62,14 +62,14 @@ internal abstract class CounterLedger
         var name = key.Name;
         var start = key.WindowStart.UtcTicks;
 
-        await ExecuteAsync(connection, transaction, """
+        await SqlCommands.ExecuteAsync(connection, transaction, """
             INSERT INTO counters (name, window_start, window_end, used) VALUES (@name, @start, @end, @zero)
             ON CONFLICT (name, window_start) DO NOTHING
             """, cancellationToken, ("name", name), ("start", start), ("end", key.WindowEnd.UtcTicks), ("zero", 0m));
 
         decimal used;
         long now;
-        await using (var lockRow = Command(connection, transaction, LockSql, ("name", name), ("start", start)))
+        await using (var lockRow = SqlCommands.Create(connection, transaction, LockSql, ("name", name), ("start", start)))
         {
             BindLock(lockRow);
             await using var reader = await lockRow.ExecuteReaderAsync(cancellationToken);
@@ -80,7 +80,7 @@ internal abstract class CounterLedger
 
         var ownLease = false;
         var othersHeld = 0m;
-        await using (var leases = Command(connection, transaction,
+        await using (var leases = SqlCommands.Create(connection, transaction,
             "SELECT holder, amount, expires_at FROM counter_leases WHERE name = @name AND window_start = @start",
             ("name", name), ("start", start)))
         {
@@ -110,14 +110,14 @@ internal abstract class CounterLedger
         var view = new LedgerView(used, othersHeld, LeaseLost: !ownLease && heldBefore > 0m);
         var hold = chooseHold(view);
 
-        await ExecuteAsync(connection, transaction, "UPDATE counters SET used = @used WHERE name = @name AND window_start = @start",
+        await SqlCommands.ExecuteAsync(connection, transaction, "UPDATE counters SET used = @used WHERE name = @name AND window_start = @start",
             cancellationToken, ("used", used), ("name", name), ("start", start));
-        await ExecuteAsync(connection, transaction,
+        await SqlCommands.ExecuteAsync(connection, transaction,
             "DELETE FROM counter_leases WHERE name = @name AND window_start = @start AND (expires_at <= @now OR holder = @holder)",
             cancellationToken, ("name", name), ("start", start), ("now", now), ("holder", holder));
         if (hold > 0m)
         {
-            await ExecuteAsync(connection, transaction,
+            await SqlCommands.ExecuteAsync(connection, transaction,
                 "INSERT INTO counter_leases (name, window_start, holder, amount, expires_at) VALUES (@name, @start, @holder, @amount, @expires)",
                 cancellationToken, ("name", name), ("start", start), ("holder", holder), ("amount", hold), ("expires", now + leaseLifetime.Ticks));
         }
@@ -130,7 +130,7 @@ internal abstract class CounterLedger
     public async Task<CounterReading> ReadAsync(CounterKey key, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, """
+        await using var command = SqlCommands.Create(connection, null, """
             SELECT (SELECT used FROM counters WHERE name = @name AND window_start = @start),
                    (SELECT SUM(amount) FROM counter_leases WHERE name = @name AND window_start = @start)
             """, ("name", key.Name), ("start", key.WindowStart.UtcTicks));
@@ -147,35 +147,13 @@ internal abstract class CounterLedger
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await BeginAsync(connection, cancellationToken);
         var cutoff = endedBefore.UtcTicks;
-        await ExecuteAsync(connection, transaction, """
+        await SqlCommands.ExecuteAsync(connection, transaction, """
             DELETE FROM counter_leases WHERE EXISTS (
                 SELECT 1 FROM counters c
                 WHERE c.name = counter_leases.name AND c.window_start = counter_leases.window_start AND c.window_end < @cutoff)
             """, cancellationToken, ("cutoff", cutoff));
-        var deleted = await ExecuteAsync(connection, transaction, "DELETE FROM counters WHERE window_end < @cutoff", cancellationToken, ("cutoff", cutoff));
+        var deleted = await SqlCommands.ExecuteAsync(connection, transaction, "DELETE FROM counters WHERE window_end < @cutoff", cancellationToken, ("cutoff", cutoff));
         await transaction.CommitAsync(cancellationToken);
         return deleted;
-    }
-
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
-
-    private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
