@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tollgate.Bench;
+using Tollgate.Bench.Gateway;
 
 var serverDll = new Option<string?>("--server") { Description = "Benchmark this tollgate.dll instead of artifacts/tollgate/tollgate.dll (published first when stale)." };
 var noBuild = new Option<bool>("--no-build") { Description = "Use artifacts/tollgate/tollgate.dll as it is, even if sources are newer." };
@@ -104,8 +105,66 @@ counters.SetAction((result, cancellationToken) => Stores(result) is not { } stor
     [.. result.GetValue(counterWorkers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => Math.Clamp(int.Parse(w, CultureInfo.InvariantCulture), 1, 256))],
     TimeSpan.FromSeconds(Math.Clamp(result.GetValue(counterDuration), 1, 60)), result.GetValue(keepData), cancellationToken));
 
+var gatewayRounds = new Option<int>("--rounds") { Description = "The paths take turns at the fixed rate this many times, each for --duration / rounds seconds (spreads noise from elsewhere on the machine over all paths).", DefaultValueFactory = _ => 4 };
+var rate = new Option<int>("--rate") { Description = "Requests per second of the fixed-rate (open-loop) latency measurement.", DefaultValueFactory = _ => 1000 };
+var gatewayConnections = new Option<int>("--connections") { Description = "Connections of the maximum-throughput (closed-loop) measurement.", DefaultValueFactory = _ => 64 };
+var throughputDuration = new Option<int>("--throughput-duration") { Description = "Seconds of the maximum-throughput window (after 3 s of warm-up).", DefaultValueFactory = _ => 15 };
+var streamDuration = new Option<int>("--stream-duration") { Description = "Seconds of the streaming window (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
+var paths = new Option<string>("--paths") { Description = "Comma-separated paths to measure: direct, nginx, tollgate (added latency needs direct).", DefaultValueFactory = _ => "direct,nginx,tollgate" };
+var nginxBinary = new Option<string>("--nginx") { Description = "The nginx binary; when missing, the nginx column is skipped with a hint how to install it.", DefaultValueFactory = _ => NginxProxy.DefaultBinary };
+var nginxWorkers = new Option<string>("--nginx-workers") { Description = "nginx's worker_processes: a number or auto (one per core).", DefaultValueFactory = _ => "auto" };
+var serverNoSpin = new Option<bool>("--server-no-spin") { Description = $"Start the server with {GatewayBenchmark.SpinLimitVariable}=0 too (idle thread-pool workers sleep at once instead of spinning; the driver and the upstream always run so)." };
+var upstreamInProcess = new Option<bool>("--upstream-in-process") { Description = "Run the fake upstream inside the benchmark process instead of a child process of its own." };
+var gateway = new Command("gateway", "Gateway added latency and throughput: direct to a fast local OpenAI-compatible upstream vs through nginx vs through Tollgate (key-auth + ai-proxy + metering), side by side.")
+{
+    rate, warmup, duration, gatewayRounds, gatewayConnections, throughputDuration, streamDuration, paths, nginxBinary, nginxWorkers, upstreamInProcess, serverNoSpin, serverDll, noBuild, keepData, perfMap,
+};
+gateway.SetAction((result, cancellationToken) =>
+{
+    var chosen = result.GetValue(paths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    var unknown = chosen.Where(p => p is not (GatewayTarget.Direct or GatewayTarget.Nginx or GatewayTarget.Tollgate)).ToList();
+    if (unknown.Count > 0 || chosen.Length == 0)
+    {
+        Console.Error.WriteLine($"bench: --paths takes direct, nginx and tollgate, not: {string.Join(", ", unknown)}");
+        return Task.FromResult(2);
+    }
+
+    var workers = result.GetValue(nginxWorkers)!;
+    if (workers != "auto" && !(int.TryParse(workers, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 64))
+    {
+        Console.Error.WriteLine("bench: --nginx-workers takes a number from 1 to 64 or auto");
+        return Task.FromResult(2);
+    }
+
+    return GatewayBenchmark.RunAsync(new GatewaySettings
+    {
+        Rate = Math.Clamp(result.GetValue(rate), 10, 50_000),
+        Warmup = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(warmup), 0, 60)),
+        Duration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(duration), 1, 120)),
+        Rounds = Math.Clamp(result.GetValue(gatewayRounds), 1, 20),
+        Connections = Math.Clamp(result.GetValue(gatewayConnections), 1, 1024),
+        ThroughputDuration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(throughputDuration), 1, 120)),
+        StreamDuration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(streamDuration), 1, 120)),
+        Paths = [.. new[] { GatewayTarget.Direct, GatewayTarget.Nginx, GatewayTarget.Tollgate }.Where(chosen.Contains)],
+        NginxBinary = result.GetValue(nginxBinary)!,
+        NginxWorkers = workers,
+        UpstreamInProcess = result.GetValue(upstreamInProcess),
+        Server = result.GetValue(serverNoSpin)
+            ? Server(result) with { Environment = new(Server(result).Environment) { [GatewayBenchmark.SpinLimitVariable] = "0" } }
+            : Server(result),
+    }, cancellationToken);
+});
+
+// The gateway benchmark's fake upstream, started by `gateway` as a child process of its own.
+var upstreamPort = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: a free one, printed as `listening PORT`)." };
+var gatewayUpstream = new Command("gateway-upstream", "The fake OpenAI-compatible upstream of `gateway`; stops when standard input closes.") { Hidden = true };
+gatewayUpstream.Options.Add(upstreamPort);
+gatewayUpstream.SetAction((result, cancellationToken) => FakeLlmUpstream.RunAsync(Math.Clamp(result.GetValue(upstreamPort), 0, 65535), cancellationToken));
+
 var root = new RootCommand("Tollgate benchmarks: ingest throughput and meter query latency against the real server over loopback HTTP.")
 {
     ingest, query, breakdown, counters,
 };
+root.Subcommands.Add(gateway);
+root.Subcommands.Add(gatewayUpstream);
 return await root.Parse(args).InvokeAsync();

@@ -141,7 +141,8 @@ public static class KongAdminApi
     private static Task<IResult> UpdateConsumerGroup(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
         Upsert(key, http, config, time, static (c, k) => c.FindConsumerGroup(k), "name",
             (body, basis, id, current, errors) => EntityReaders.ReadConsumerGroup(body, basis, id, Now(time), errors)
-                with { Consumers = current.FindConsumerGroup(id.ToString())?.Consumers ?? [] },
+                with
+            { Consumers = current.FindConsumerGroup(id.ToString())?.Consumers ?? [] },
             static (g, createdAt) => g with { CreatedAt = createdAt },
             static (c, existing, group) => c with { ConsumerGroups = Replace(c.ConsumerGroups, existing, group) },
             static g => Results.Json(ConsumerGroupInfo.From(g), KongJson.Default.ConsumerGroupInfo));
