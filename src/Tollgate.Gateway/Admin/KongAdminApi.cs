@@ -140,12 +140,13 @@ public static class KongAdminApi
     // The members are not part of the body; a replace keeps them.
     private static Task<IResult> UpdateConsumerGroup(string key, HttpContext http, GatewayConfigService config, TimeProvider time) =>
         Upsert(key, http, config, time, static (c, k) => c.FindConsumerGroup(k), "name",
-            (body, basis, id, current, errors) => EntityReaders.ReadConsumerGroup(body, basis, id, Now(time), errors)
-                with
-            { Consumers = current.FindConsumerGroup(id.ToString())?.Consumers ?? [] },
+            (body, basis, id, current, errors) => KeepMembers(EntityReaders.ReadConsumerGroup(body, basis, id, Now(time), errors), current),
             static (g, createdAt) => g with { CreatedAt = createdAt },
             static (c, existing, group) => c with { ConsumerGroups = Replace(c.ConsumerGroups, existing, group) },
             static g => Results.Json(ConsumerGroupInfo.From(g), KongJson.Default.ConsumerGroupInfo));
+
+    private static ConsumerGroup KeepMembers(ConsumerGroup group, GatewayConfig current) =>
+        group with { Consumers = current.FindConsumerGroup(group.Id.ToString())?.Consumers ?? [] };
 
     /// <summary>
     /// Kong's PATCH (update the fields given) and PUT (create or replace whole, by id or by name: the name in the
