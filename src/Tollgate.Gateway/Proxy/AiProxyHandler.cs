@@ -66,7 +66,7 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
         }
 
         var sentAt = time.GetTimestamp();
-        using var response = await upstreamClient.SendAsync(upstream, exchange.Service, http.RequestAborted);
+        using var response = await upstreamClient.SendAsync(upstream, exchange.Service, bodyStreams: false, http.RequestAborted);
         var status = (int)response.StatusCode;
         Forwarder.AddLatencyHeaders(exchange, sentAt, time);
         if (prepared.ModelNameHeader is { } modelName)

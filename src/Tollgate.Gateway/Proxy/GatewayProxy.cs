@@ -101,14 +101,15 @@ public sealed partial class GatewayProxy
         var http = exchange.Http;
         var service = exchange.Service;
         using var upstream = new HttpRequestMessage(new HttpMethod(http.Request.Method), Forwarder.UpstreamUri(service, exchange.UpstreamPath, http.Request.QueryString, exchange.Strip.QueryParameter));
-        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        var bodyStreams = http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0;
+        if (bodyStreams)
         {
             upstream.Content = new StreamContent(http.Request.Body);
         }
 
         Forwarder.CopyRequestHeaders(http, upstream, exchange.Route, exchange.Consumer, exchange.Strip, skipContentHeaders: false);
         var sentAt = _time.GetTimestamp();
-        using var response = await _client.SendAsync(upstream, service, http.RequestAborted);
+        using var response = await _client.SendAsync(upstream, service, bodyStreams, http.RequestAborted);
         Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: false);
         Forwarder.AddLatencyHeaders(exchange, sentAt, _time);
         await using var body = await response.Content.ReadAsStreamAsync(http.RequestAborted);

@@ -11,6 +11,9 @@ internal sealed class UpstreamClient : IDisposable
 {
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeout = new("tollgate.connect-timeout");
 
+    /// <summary>The request's deadline for its response headers, paused while a new connection is being made.</summary>
+    private static readonly HttpRequestOptionsKey<HeadersDeadline> Deadline = new("tollgate.headers-deadline");
+
     public UpstreamClient()
     {
         var handler = new SocketsHttpHandler
@@ -30,16 +33,23 @@ internal sealed class UpstreamClient : IDisposable
 
     public void Dispose() => Invoker.Dispose();
 
-    /// <summary>Sends with the service's connect timeout, and all its timeouts together as the bound for the response headers.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Entities.Service service, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends with the service's timeouts, as Kong applies them: <c>connect_timeout</c> for a new connection, then
+    /// <c>read_timeout</c> for the response headers (plus <c>write_timeout</c> when the body streams from the client).
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Entities.Service service, bool bodyStreams, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(service);
+        var afterConnect = TimeSpan.FromMilliseconds(service.ReadTimeout + (bodyStreams ? (long)service.WriteTimeout : 0));
+        using var deadline = new HeadersDeadline(CancellationTokenSource.CreateLinkedTokenSource(cancellationToken), afterConnect);
         request.Options.Set(ConnectTimeout, TimeSpan.FromMilliseconds(service.ConnectTimeout));
+        request.Options.Set(Deadline, deadline);
         request.Version = HttpVersion.Version11;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromMilliseconds((long)service.ConnectTimeout + service.WriteTimeout + service.ReadTimeout));
+        deadline.Source.CancelAfter(afterConnect);
         try
         {
-            return await Invoker.SendAsync(request, deadline.Token);
+            return await Invoker.SendAsync(request, deadline.Source.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -49,13 +59,19 @@ internal sealed class UpstreamClient : IDisposable
 
     private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeout, out var configured) ? configured : TimeSpan.FromSeconds(60);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        var options = context.InitialRequestMessage.Options;
+        var timeout = options.TryGetValue(ConnectTimeout, out var configured) ? configured : TimeSpan.FromSeconds(60);
+
+        // Connecting has its own timeout; the wait for the answer starts once connected.
+        options.TryGetValue(Deadline, out var deadline);
+        deadline?.Source.CancelAfter(Timeout.InfiniteTimeSpan);
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(timeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(context.DnsEndPoint, deadline.Token);
+            await socket.ConnectAsync(context.DnsEndPoint, connecting.Token);
+            deadline?.Source.CancelAfter(deadline.AfterConnect);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -69,6 +85,12 @@ internal sealed class UpstreamClient : IDisposable
             throw;
         }
     }
+}
+
+/// <summary>The timer that bounds the wait for a response's headers.</summary>
+internal sealed record HeadersDeadline(CancellationTokenSource Source, TimeSpan AfterConnect) : IDisposable
+{
+    public void Dispose() => Source.Dispose();
 }
 
 /// <summary>The upstream did not connect or answer within its service's timeouts.</summary>

@@ -192,6 +192,31 @@ public abstract class AiProxyTests(TestStore store)
     }
 
     [Fact]
+    public async Task A_provider_slower_than_the_services_read_timeout_is_a_504_and_meters_nothing()
+    {
+        await using var llm = await FakeLlmUpstream.StartAsync();
+        await using var server = await store.StartAsync();
+        await SeedGatewayAsync(server, llm);
+        using (var patch = new HttpRequestMessage(HttpMethod.Patch, "/services/example-service") { Content = new StringContent("""{"read_timeout":300}""", Encoding.UTF8, "application/json") })
+        using (var patched = await server.Admin.SendAsync(patch, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        llm.Behaviour = new UpstreamBehaviour { DelayBeforeResponse = TimeSpan.FromSeconds(3) };
+        using var proxy = new HttpClient { BaseAddress = server.ProxyUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chat") { Content = new StringContent(SeedBody, Encoding.UTF8, "application/json") };
+        request.Headers.Add("apikey", "kong-air-key");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await proxy.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("""{"message":"The upstream server is timing out"}""", await response.Content.ReadAsStringAsync(Ct));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), $"answered after {started.ElapsedMilliseconds} ms");
+        await FlushUsageAsync(server);
+        Assert.Empty(await UsageEventsAsync(server));
+    }
+
+    [Fact]
     public async Task A_client_that_leaves_mid_stream_is_still_metered_for_the_whole_answer()
     {
         await using var llm = await FakeLlmUpstream.StartAsync();
