@@ -113,11 +113,15 @@ var streamDuration = new Option<int>("--stream-duration") { Description = "Secon
 var paths = new Option<string>("--paths") { Description = "Comma-separated paths to measure: direct, nginx, tollgate (added latency needs direct).", DefaultValueFactory = _ => "direct,nginx,tollgate" };
 var nginxBinary = new Option<string>("--nginx") { Description = "The nginx binary; when missing, the nginx column is skipped with a hint how to install it.", DefaultValueFactory = _ => NginxProxy.DefaultBinary };
 var nginxWorkers = new Option<string>("--nginx-workers") { Description = "nginx's worker_processes: a number or auto (one per core).", DefaultValueFactory = _ => "auto" };
-var serverNoSpin = new Option<bool>("--server-no-spin") { Description = $"Start the server with {GatewayBenchmark.SpinLimitVariable}=0 too (idle thread-pool workers sleep at once instead of spinning; the driver and the upstream always run so)." };
+var serverEnv = new Option<string[]>("--server-env")
+{
+    Description = $"NAME=VALUE added to the server's environment, repeatable; e.g. {GatewayBenchmark.SpinLimitVariable}=0 (idle thread-pool workers sleep at once instead of spinning, as the driver and the upstream always run) or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1.",
+    AllowMultipleArgumentsPerToken = false,
+};
 var upstreamInProcess = new Option<bool>("--upstream-in-process") { Description = "Run the fake upstream inside the benchmark process instead of a child process of its own." };
 var gateway = new Command("gateway", "Gateway added latency and throughput: direct to a fast local OpenAI-compatible upstream vs through nginx vs through Tollgate (key-auth + ai-proxy + metering), side by side.")
 {
-    rate, warmup, duration, gatewayRounds, gatewayConnections, throughputDuration, streamDuration, paths, nginxBinary, nginxWorkers, upstreamInProcess, serverNoSpin, serverDll, noBuild, keepData, perfMap,
+    rate, warmup, duration, gatewayRounds, gatewayConnections, throughputDuration, streamDuration, paths, nginxBinary, nginxWorkers, upstreamInProcess, serverEnv, serverDll, noBuild, keepData, perfMap,
 };
 gateway.SetAction((result, cancellationToken) =>
 {
@@ -127,6 +131,19 @@ gateway.SetAction((result, cancellationToken) =>
     {
         Console.Error.WriteLine($"bench: --paths takes direct, nginx and tollgate, not: {string.Join(", ", unknown)}");
         return Task.FromResult(2);
+    }
+
+    var environment = new Dictionary<string, string>(Server(result).Environment, StringComparer.Ordinal);
+    foreach (var pair in result.GetValue(serverEnv) ?? [])
+    {
+        var at = pair.IndexOf('=', StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            Console.Error.WriteLine($"bench: --server-env takes NAME=VALUE, not: {pair}");
+            return Task.FromResult(2);
+        }
+
+        environment[pair[..at]] = pair[(at + 1)..];
     }
 
     var workers = result.GetValue(nginxWorkers)!;
@@ -149,9 +166,7 @@ gateway.SetAction((result, cancellationToken) =>
         NginxBinary = result.GetValue(nginxBinary)!,
         NginxWorkers = workers,
         UpstreamInProcess = result.GetValue(upstreamInProcess),
-        Server = result.GetValue(serverNoSpin)
-            ? Server(result) with { Environment = new(Server(result).Environment) { [GatewayBenchmark.SpinLimitVariable] = "0" } }
-            : Server(result),
+        Server = Server(result) with { Environment = environment },
     }, cancellationToken);
 });
 
