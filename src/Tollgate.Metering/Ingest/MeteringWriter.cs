@@ -39,9 +39,28 @@ internal sealed class MeteringWriter(
             _lanes.Add((lane, session));
         }
 
-        foreach (var (lane, _) in _lanes)
+        for (var i = 0; i < _lanes.Count; i++)
         {
-            _loops.Add(Task.Factory.StartNew(lane.RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap());
+            var lane = _lanes[i].Lane;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    lane.Run();
+                    done.SetResult();
+                }
+                catch (Exception exception)
+                {
+                    done.SetException(exception);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = $"tollgate-writer-{i}",
+            };
+            thread.Start();
+            _loops.Add(done.Task);
         }
     }
 

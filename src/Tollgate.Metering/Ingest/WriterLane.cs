@@ -39,14 +39,18 @@ internal sealed partial class WriterLane(
     /// <summary>The first lane reads (or sets) the stored coverage; the others start from what it found.</summary>
     public void Start(RollupCoverage? coverage) => _coverage = coverage ?? LoadCoverage();
 
-    public async Task RunAsync()
+    /// <summary>
+    /// The lane's loop, on a thread of its own: its commits (and their fsyncs) block this thread, never one of the
+    /// thread pool's, which on a small machine are the ones serving requests.
+    /// </summary>
+    public void Run()
     {
         var reader = ingestor.Reader;
         while (true)
         {
             if (owner.Paused is { } paused)
             {
-                await paused.Task;
+                paused.Task.GetAwaiter().GetResult();
             }
 
             if (!reader.TryRead(out var next))
@@ -61,7 +65,7 @@ internal sealed partial class WriterLane(
                     continue;
                 }
 
-                if (!await WaitForWorkAsync(reader))
+                if (!WaitForWorkAsync(reader).GetAwaiter().GetResult())
                 {
                     return;
                 }
