@@ -75,39 +75,39 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
         }
 
         var readTimeout = TimeSpan.FromMilliseconds(exchange.Service.ReadTimeout);
-        LlmUsage? usage;
+        // Usage is queued before the answer's last bytes go out, so a client holding a complete answer can count on
+        // its usage being on its way to metering.
         if (status is >= 200 and < 300 && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
-            usage = await StreamAsync(http, provider, prepared, response, readTimeout);
-        }
-        else
-        {
-            var answer = provider.TranslateResponse(prepared, status, await ReadUpstreamAsync(response, readTimeout, http.RequestAborted));
-            Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: true);
-            http.Response.StatusCode = answer.StatusCode;
-            http.Response.Headers.ContentEncoding = default;
-            if (answer.ContentType is { } contentType)
-            {
-                http.Response.ContentType = contentType;
-            }
-
-            http.Response.ContentLength = answer.Body.Length;
-            await http.Response.Body.WriteAsync(answer.Body, http.RequestAborted);
-            usage = answer.StatusCode is >= 200 and < 300 ? answer.Usage : null;
+            await StreamAsync(http, provider, prepared, response, readTimeout, usage => Record(exchange, provider, prepared, usage, status));
+            return;
         }
 
-        if (usage is not null)
+        var answer = provider.TranslateResponse(prepared, status, await ReadUpstreamAsync(response, readTimeout, http.RequestAborted));
+        if (answer.StatusCode is >= 200 and < 300 && answer.Usage is { } used)
         {
-            Record(exchange, provider, prepared, usage, status);
+            Record(exchange, provider, prepared, used, status);
         }
+
+        Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: true);
+        http.Response.StatusCode = answer.StatusCode;
+        http.Response.Headers.ContentEncoding = default;
+        if (answer.ContentType is { } contentType)
+        {
+            http.Response.ContentType = contentType;
+        }
+
+        http.Response.ContentLength = answer.Body.Length;
+        await http.Response.Body.WriteAsync(answer.Body, http.RequestAborted);
     }
 
     /// <summary>
     /// Passes the stream through event by event. When the client leaves, the upstream is still read (for at most
     /// <see cref="DrainAfterDisconnect"/>) so its usage is metered; what was never read is estimated.
     /// </summary>
-    private static async Task<LlmUsage> StreamAsync(HttpContext http, ILlmProvider provider, UpstreamRequest prepared, HttpResponseMessage response, TimeSpan readTimeout)
+    private static async Task StreamAsync(HttpContext http, ILlmProvider provider, UpstreamRequest prepared, HttpResponseMessage response, TimeSpan readTimeout, Action<LlmUsage> record)
     {
+        var recorded = false;
         using var translator = provider.CreateStreamTranslator(prepared);
         Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: true);
         http.Response.Headers.ContentEncoding = default;
@@ -132,6 +132,8 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
                 if (read == 0)
                 {
                     translator.Complete(output);
+                    record(translator.ResolveUsage());
+                    recorded = true;
                     clientGone = await WriteAsync(http, output, clientGone);
                     break;
                 }
@@ -154,7 +156,10 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return translator.ResolveUsage();
+        if (!recorded)
+        {
+            record(translator.ResolveUsage());
+        }
     }
 
     /// <summary>Writes and flushes what the translator produced; returns whether the client is gone.</summary>
