@@ -55,7 +55,6 @@ public static class PluginSchemas
             full["hide_credentials"]?.GetValue<bool>() ?? false,
             full["key_in_header"]?.GetValue<bool>() ?? true,
             full["key_in_query"]?.GetValue<bool>() ?? true,
-            full["key_in_body"]?.GetValue<bool>() ?? false,
             full["run_on_preflight"]?.GetValue<bool>() ?? true,
             full["anonymous"]?.GetValue<string>(),
             full["realm"]?.GetValue<string>());
@@ -87,9 +86,14 @@ public static class PluginSchemas
 
                     break;
                 case "hide_credentials" or "key_in_header" or "key_in_query" or "key_in_body" or "run_on_preflight":
-                    if (value is not JsonValue flag || !flag.TryGetValue<bool>(out _))
+                    if (value is not JsonValue flag || !flag.TryGetValue<bool>(out var on))
                     {
                         errors.Add(new(string.Empty, $"config.{field}", "expected a boolean"));
+                    }
+                    else if (on && field == "key_in_body")
+                    {
+                        // Accepting it would silently ignore keys sent in bodies.
+                        errors.Add(new(string.Empty, "config.key_in_body", "keys in the request body are not supported by Tollgate; send the key in a header or the query string"));
                     }
 
                     break;
@@ -135,7 +139,6 @@ public sealed record KeyAuthConfig(
     bool HideCredentials,
     bool KeyInHeader,
     bool KeyInQuery,
-    bool KeyInBody,
     bool RunOnPreflight,
     string? Anonymous,
     string? Realm);

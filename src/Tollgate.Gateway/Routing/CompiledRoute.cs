@@ -55,10 +55,7 @@ internal sealed class CompiledRoute
     /// <summary>The key-auth plugin in force on this route (route, then service, then global), if any.</summary>
     public KeyAuthConfig? KeyAuth { get; init; }
 
-    /// <summary>The ai-proxy plugin in force on this route, if any.</summary>
-    public Plugin? AiProxyPlugin { get; init; }
-
-    /// <summary>The provider adapter of <see cref="AiProxyPlugin"/>, built once per snapshot.</summary>
+    /// <summary>The provider adapter of the ai-proxy plugin in force on this route, if any; built once per snapshot.</summary>
     public Ai.ILlmProvider? AiProvider { get; init; }
 
     /// <summary>

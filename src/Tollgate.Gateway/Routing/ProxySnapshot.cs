@@ -29,8 +29,6 @@ internal sealed class ProxySnapshot
 
     public FrozenDictionary<Guid, Consumer> ConsumersById { get; }
 
-    public IReadOnlyList<CompiledRoute> Routes => _routes;
-
     public static ProxySnapshot Build(GatewayConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -44,10 +42,11 @@ internal sealed class ProxySnapshot
             var service = route.Service is { } reference && services.TryGetValue(reference.Id, out var found) ? found : null;
             var keyAuth = Resolve(enabled, PluginSchemas.KeyAuth, route, service);
             var aiProxy = Resolve(enabled, PluginSchemas.AiProxy, route, service);
+            var keyAuthConfig = keyAuth is null ? null : PluginSchemas.ReadKeyAuth(keyAuth.Config);
             routes.Add(new CompiledRoute(route, service, i)
             {
-                KeyAuth = keyAuth is null ? null : PluginSchemas.ReadKeyAuth(keyAuth.Config),
-                AiProxyPlugin = aiProxy,
+                // An ai-proxy upstream is a third party: the consumer's key never travels there, whatever hide_credentials says.
+                KeyAuth = aiProxy is null || keyAuthConfig is null ? keyAuthConfig : keyAuthConfig with { HideCredentials = true },
                 AiProvider = aiProxy is null ? null : ProviderFor(aiProxy, providers),
             });
         }

@@ -132,11 +132,10 @@ internal sealed partial class UsageOutbox : BackgroundService
             var events = new List<ParsedEvent>(batch.Count);
             foreach (var usage in batch)
             {
-                var data = JsonSerializer.Serialize(usage.Data, UsageJson.Default.LlmRequestData);
-                using var document = JsonDocument.Parse(data);
+                var data = JsonSerializer.SerializeToElement(usage.Data, UsageJson.Default.LlmRequestData);
                 events.Add(new ParsedEvent(
-                    new EventRecord(usage.Id, usage.Source, "kong.llm_request", usage.Subject, usage.TimeTicks, data, null),
-                    document.RootElement.Clone()));
+                    new EventRecord(usage.Id, usage.Source, "kong.llm_request", usage.Subject, usage.TimeTicks, data.GetRawText(), null),
+                    data));
             }
 
             var outcome = await _ingestor.IngestAsync(events);

@@ -84,6 +84,9 @@ public abstract class KongAdminApiTests(TestStore store)
         Assert.Equal("unknown field", badConfig.GetProperty("fields").GetProperty("config").GetProperty("hide").GetString());
         Assert.Equal("expected a non-empty array of header names (letters, digits, '-' and '_')", badConfig.GetProperty("fields").GetProperty("config").GetProperty("key_names").GetString());
 
+        var inBody = await Send(server, HttpMethod.Post, "/plugins", """{"name":"key-auth","config":{"key_in_body":true}}""", HttpStatusCode.BadRequest);
+        Assert.Equal("keys in the request body are not supported by Tollgate; send the key in a header or the query string", inBody.GetProperty("fields").GetProperty("config").GetProperty("key_in_body").GetString());
+
         var unknownService = await Send(server, HttpMethod.Post, "/routes", """{"paths":["/x"],"service":{"name":"nope"}}""", HttpStatusCode.BadRequest);
         Assert.Equal("the entity 'nope' does not exist", unknownService.GetProperty("fields").GetProperty("service").GetString());
 
