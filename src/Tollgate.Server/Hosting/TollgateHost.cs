@@ -1,4 +1,5 @@
 using System.Net;
+using Tollgate.Billing;
 using Tollgate.Gateway;
 using Tollgate.Metering;
 using Tollgate.Store;
@@ -51,6 +52,7 @@ public static class TollgateHost
         services.AddMetering(options.Ingest, Provider(options));
         services.AddSharedCounters(Provider(options));
         services.AddGateway(Provider(options), options.DataDirectory);
+        services.AddBilling(Provider(options));
         configure?.Invoke(services);
 
         var app = builder.Build();
@@ -75,6 +77,7 @@ public static class TollgateHost
         adminApi.MapGet("/healthz", () => TypedResults.Ok(new Health("ok"))).WithName("health");
         adminApi.MapMeteringApi();
         adminApi.MapGatewayAdminApi();
+        adminApi.MapBillingApi();
         adminApi.MapFallback(() => TypedResults.Problem(detail: "no such admin endpoint", statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
 
         app.MapFallback(() => TypedResults.Problem(detail: "the web console is not part of this build yet; use the admin API", statusCode: StatusCodes.Status404NotFound, title: "Not Found"))
@@ -210,11 +213,11 @@ public static class TollgateHost
     {
         if (options.DatabaseUrl is null)
         {
-            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite), .. GatewayModule.Migrations(StoreProvider.Sqlite)]);
+            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite), .. GatewayModule.Migrations(StoreProvider.Sqlite), .. BillingModule.Migrations(StoreProvider.Sqlite)]);
         }
         else
         {
-            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres), .. GatewayModule.Migrations(StoreProvider.Postgres)]);
+            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres), .. GatewayModule.Migrations(StoreProvider.Postgres), .. BillingModule.Migrations(StoreProvider.Postgres)]);
         }
     }
 

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Billing.Catalog.Features;
+using Tollgate.Billing.Storage;
+using Tollgate.Store;
+using Tollgate.Store.Postgres;
+
+namespace Tollgate.Billing;
+
+/// <summary>
+/// Wires billing: the product catalog (features, plans, add-ons), customers, subscriptions and entitlements,
+/// as OpenMeter's v1 API has them.
+/// </summary>
+public static class BillingModule
+{
+    /// <summary>The schema steps of billing on <paramref name="provider"/>.</summary>
+    public static IReadOnlyList<StoreMigration> Migrations(StoreProvider provider) =>
+        provider == StoreProvider.Postgres ? BillingMigrations.Postgres : BillingMigrations.Sqlite;
+
+    /// <summary>Registers billing; needs the metering module (features are meters, filtered).</summary>
+    public static IServiceCollection AddBilling(this IServiceCollection services, StoreProvider provider)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<BillingStore>(sp => provider == StoreProvider.Postgres
+            ? new PostgresBillingStore(sp.GetRequiredService<PostgresStore>())
+            : new SqliteBillingStore(sp.GetRequiredService<SqliteStore>()));
+        services.AddSingleton(sp => new BillingRepository(
+            sp.GetRequiredService<BillingStore>(), sp.GetServices<IDocumentKind>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<BillingRefresher>();
+
+        services.AddSingleton<IDocumentKind>(Feature.Kind);
+        services.AddSingleton<FeatureService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(FeatureJson.Default));
+        return services;
+    }
+
+    /// <summary>OpenMeter's catalog, customer, subscription and entitlement endpoints.</summary>
+    public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapFeaturesApi();
+        return routes;
+    }
+}

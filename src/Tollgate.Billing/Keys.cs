@@ -1,0 +1,25 @@
+using System.Text.RegularExpressions;
+
+namespace Tollgate.Billing;
+
+/// <summary>OpenMeter's resource keys: lowercase letters and digits in words joined by single underscores, at most 64.</summary>
+public static partial class Keys
+{
+    public static string Require(string field, string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw new BillingValidationException(field, "is required");
+        }
+
+        if (key.Length > 64 || !Pattern().IsMatch(key))
+        {
+            throw new BillingValidationException(field, $"\"{key}\" is not a valid key: use lowercase letters and digits, words joined by single underscores (^[a-z0-9]+(?:_[a-z0-9]+)*$), at most 64 characters");
+        }
+
+        return key;
+    }
+
+    [GeneratedRegex("^[a-z0-9]+(?:_[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

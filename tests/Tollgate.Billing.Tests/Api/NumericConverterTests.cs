@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Tollgate.Billing.Api;
+
+namespace Tollgate.Billing.Tests.Api;
+
+public sealed class NumericConverterTests
+{
+    private static readonly JsonSerializerOptions Options = new() { Converters = { new NumericConverter() } };
+
+    [Theory]
+    [InlineData("\"0.00002\"", "0.00002")]
+    [InlineData("0.00002", "0.00002")]
+    [InlineData("\"1.500\"", "1.5")]
+    [InlineData("\"100\"", "100")]
+    [InlineData("\"-3.25\"", "-3.25")]
+    [InlineData("\"1e-5\"", "0.00001")]
+    [InlineData("\"79228162514264337593543950335\"", "79228162514264337593543950335")]
+    public void Reads_strings_and_numbers_exactly_and_writes_them_as_strings_without_trailing_zeros(string json, string written)
+    {
+        var value = JsonSerializer.Deserialize<decimal>(json, Options);
+        Assert.Equal($"\"{written}\"", JsonSerializer.Serialize(value, Options));
+    }
+
+    [Theory]
+    [InlineData("\"abc\"")]
+    [InlineData("\"1,5\"")]
+    [InlineData("true")]
+    public void Refuses_what_is_not_a_decimal(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<decimal>(json, Options));
+}
