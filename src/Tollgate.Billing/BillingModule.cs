@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Billing.Catalog.Features;
+using Tollgate.Billing.Customers;
 using Tollgate.Billing.Storage;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
@@ -32,6 +33,9 @@ public static class BillingModule
         services.AddSingleton<IDocumentKind>(Feature.Kind);
         services.AddSingleton<FeatureService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(FeatureJson.Default));
+
+        services.AddSingleton<IDocumentKind>(Customer.Kind);
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
         return services;
     }
 
