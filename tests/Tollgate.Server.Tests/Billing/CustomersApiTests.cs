@@ -270,6 +270,29 @@ public abstract class CustomersApiTests(TestStore store)
     }
 
     [Fact]
+    public async Task Concurrent_creations_of_one_key_or_subject_admit_exactly_one()
+    {
+        await using var server = await store.StartAsync();
+        var attempts = Enumerable.Range(0, 8).Select(i => server.PostJsonAsync(
+            "/api/v1/customers", $$$"""{"name":"Racer {{{i}}}","key":"racer_{{{i % 2}}}","usageAttribution":{"subjectKeys":["kong-air"]}}"""));
+        var responses = await Task.WhenAll(attempts);
+        try
+        {
+            Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+            Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.Single(await IdsAsync(server, "subject=kong-air"));
+    }
+
+    [Fact]
     public async Task Customers_survive_a_restart()
     {
         var server = await store.StartAsync();
@@ -330,6 +353,30 @@ public abstract class CustomersApiTests(TestStore store)
             using var problem = JsonDocument.Parse(body);
             return problem.RootElement.GetProperty("detail").GetString()!;
         }
+    }
+}
+
+/// <summary>Two nodes on one PostgreSQL database: uniqueness is decided on the stored state, not a node's copy.</summary>
+public sealed class CustomersMultiNodeTests
+{
+    [Fact]
+    public async Task A_subject_taken_on_one_node_is_refused_on_the_other_and_the_customer_is_visible_there()
+    {
+        var database = TestStore.Postgres.NewDatabaseUrl();
+        await using var a = await TollgateServer.StartAsync(databaseUrl: database);
+        await using var b = await TollgateServer.StartAsync(databaseUrl: database);
+
+        using var created = await a.PostJsonAsync("/api/v1/customers", """{"name":"Kong Air","key":"kong_air","usageAttribution":{"subjectKeys":["kong-air"]}}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // Node b may not have refreshed yet: the clash is still found, because the change runs on the stored state.
+        using var clash = await b.PostJsonAsync("/api/v1/customers", """{"name":"Copycat","usageAttribution":{"subjectKeys":["kong-air"]}}""");
+        Assert.Equal(HttpStatusCode.Conflict, clash.StatusCode);
+        using var keyClash = await b.PostJsonAsync("/api/v1/customers", """{"name":"Copycat","key":"kong_air"}""");
+        Assert.Equal(HttpStatusCode.Conflict, keyClash.StatusCode);
+
+        using var customer = JsonDocument.Parse(await b.GetStringAsync("/api/v1/customers/kong_air"));
+        Assert.Equal("Kong Air", customer.RootElement.GetProperty("name").GetString());
     }
 }
 
