@@ -35,6 +35,7 @@ public static class BillingModule
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(FeatureJson.Default));
 
         services.AddSingleton<IDocumentKind>(Customer.Kind);
+        services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
         return services;
     }
@@ -43,6 +44,7 @@ public static class BillingModule
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder routes)
     {
         routes.MapFeaturesApi();
+        routes.MapCustomersApi();
         return routes;
     }
 }
