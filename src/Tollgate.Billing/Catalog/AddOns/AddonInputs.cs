@@ -18,7 +18,8 @@ public sealed record AddonCreate
 
     public AddonInstanceType? InstanceType { get; init; }
 
-    public string? Currency { get; init; } = "USD";
+    /// <summary>USD when omitted.</summary>
+    public string? Currency { get; init; }
 
     public IReadOnlyList<RateCard>? RateCards { get; init; }
 }

@@ -30,7 +30,7 @@ public sealed class AddonService(BillingRepository repository)
                 Key = key,
                 Version = Lifecycle.NextVersion(versions),
                 InstanceType = input.InstanceType ?? throw new BillingValidationException("instanceType", "is required: single or multiple"),
-                Currency = input.Currency!,
+                Currency = input.Currency ?? Currencies.USD.Code,
                 RateCards = input.RateCards!,
             };
             Validate(change.State, addon);

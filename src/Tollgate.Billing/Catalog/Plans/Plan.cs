@@ -84,14 +84,11 @@ public sealed record PlanPhase
     public required IReadOnlyList<RateCard> RateCards { get; init; }
 }
 
-/// <summary>Whether charges are prorated when a period is cut short.</summary>
-public sealed record ProRatingConfig
+/// <summary>Whether charges are prorated when a period is cut short (on, prorate_prices, when omitted).</summary>
+/// <remarks>Constructor parameters, because only those keep their default when the JSON leaves the field out.</remarks>
+public sealed record ProRatingConfig(bool Enabled = true, ProRatingMode Mode = ProRatingMode.ProratePrices)
 {
-    public static ProRatingConfig Default { get; } = new() { Enabled = true, Mode = ProRatingMode.ProratePrices };
-
-    public bool Enabled { get; init; } = true;
-
-    public ProRatingMode Mode { get; init; } = ProRatingMode.ProratePrices;
+    public static ProRatingConfig Default { get; } = new();
 }
 
 /// <summary>How proration is done; OpenMeter has one mode.</summary>

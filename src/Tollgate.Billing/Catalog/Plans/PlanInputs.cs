@@ -17,7 +17,8 @@ public sealed record PlanCreate
 
     public Alignment? Alignment { get; init; }
 
-    public string? Currency { get; init; } = "USD";
+    /// <summary>USD when omitted.</summary>
+    public string? Currency { get; init; }
 
     public string? BillingCadence { get; init; }
 

@@ -28,7 +28,7 @@ public sealed class PlanService(BillingRepository repository)
                 Key = key,
                 Alignment = input.Alignment,
                 Version = Lifecycle.NextVersion(versions),
-                Currency = input.Currency!,
+                Currency = input.Currency ?? Currencies.USD.Code,
                 BillingCadence = input.BillingCadence!,
                 ProRatingConfig = input.ProRatingConfig ?? ProRatingConfig.Default,
                 SettlementMode = input.SettlementMode ?? SettlementMode.CreditThenInvoice,

@@ -42,7 +42,8 @@ public sealed record FlatPrice : Price
     [JsonConverter(typeof(NumericConverter))]
     public required decimal Amount { get; init; }
 
-    public PaymentTerm PaymentTerm { get; init; } = PaymentTerm.InAdvance;
+    /// <summary>In advance when omitted (the enum's default).</summary>
+    public PaymentTerm PaymentTerm { get; init; }
 }
 
 /// <summary><c>UnitPriceWithCommitments</c>: an amount per unit of usage.</summary>
@@ -87,7 +88,8 @@ public sealed record PriceTier
 /// <summary>A tier's flat component (OpenMeter's <c>FlatPrice</c>, <c>type</c> always <c>flat</c>).</summary>
 public sealed record TierFlatPrice
 {
-    public string Type { get; init; } = "flat";
+    /// <summary>Always <c>flat</c>: written for OpenMeter clients, nothing to read.</summary>
+    public string Type { get; } = "flat";
 
     [JsonConverter(typeof(NumericConverter))]
     public required decimal Amount { get; init; }
@@ -96,7 +98,8 @@ public sealed record TierFlatPrice
 /// <summary>A tier's per-unit component (OpenMeter's <c>UnitPrice</c>, <c>type</c> always <c>unit</c>).</summary>
 public sealed record TierUnitPrice
 {
-    public string Type { get; init; } = "unit";
+    /// <summary>Always <c>unit</c>: written for OpenMeter clients, nothing to read.</summary>
+    public string Type { get; } = "unit";
 
     [JsonConverter(typeof(NumericConverter))]
     public required decimal Amount { get; init; }
@@ -112,9 +115,6 @@ public sealed record PackagePrice : PriceWithCommitments
     public required decimal QuantityPerPackage { get; init; }
 }
 
-/// <summary><c>DynamicPriceWithCommitments</c>: the metered value is itself the base price, times <see cref="Multiplier"/>.</summary>
-public sealed record DynamicPrice : PriceWithCommitments
-{
-    [JsonConverter(typeof(NumericConverter))]
-    public decimal Multiplier { get; init; } = 1m;
-}
+/// <summary><c>DynamicPriceWithCommitments</c>: the metered value is itself the base price, times <see cref="Multiplier"/> (1 when omitted).</summary>
+/// <remarks>A constructor parameter, because only those keep their default when the JSON leaves the field out.</remarks>
+public sealed record DynamicPrice([property: JsonConverter(typeof(NumericConverter))] decimal Multiplier = 1m) : PriceWithCommitments;

@@ -187,21 +187,11 @@ public static partial class RateCardRules
 
             if (tier.FlatPrice is { } flat)
             {
-                if (flat.Type != "flat")
-                {
-                    throw new BillingValidationException($"{tierAt}.flatPrice.type", "must be flat");
-                }
-
                 NotNegative($"{tierAt}.flatPrice.amount", flat.Amount);
             }
 
             if (tier.UnitPrice is { } unit)
             {
-                if (unit.Type != "unit")
-                {
-                    throw new BillingValidationException($"{tierAt}.unitPrice.type", "must be unit");
-                }
-
                 NotNegative($"{tierAt}.unitPrice.amount", unit.Amount);
             }
 
