@@ -43,7 +43,7 @@ public abstract class AddOnsApiTests(TestStore store)
         var (replaceActive, _) = await Catalog.SendAsync(server, HttpMethod.Put, $"/api/v1/addons/{addonId}", """{"name":"x","instanceType":"single","rateCards":[]}""");
         Assert.Equal(HttpStatusCode.Conflict, replaceActive);
 
-        await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{addonId}}","fromPlanPhase":"default"}""", "maxQuantity");
+        await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{addonId}}","fromPlanPhase":"default","maxQuantity":0}""", "maxQuantity");
         await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{addonId}}","fromPlanPhase":"trial","maxQuantity":5}""", "fromPlanPhase");
         var (attached, assignment) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{addonId}}","fromPlanPhase":"default","maxQuantity":5}""");
         Assert.True(attached == HttpStatusCode.Created, assignment.GetRawText());
@@ -131,12 +131,19 @@ public abstract class AddOnsApiTests(TestStore store)
         var planId = plan.GetProperty("id").GetString()!;
         await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{v2.GetProperty("id").GetString()}}","fromPlanPhase":"default","maxQuantity":2}""", "maxQuantity");
 
+        // An add-on billed weekly does not fit a monthly plan.
+        var (_, weekly) = await Catalog.SendAsync(server, HttpMethod.Post, "/api/v1/addons", """{"name":"W","key":"weekly","instanceType":"single","rateCards":[{"type":"flat_fee","key":"w","name":"W","billingCadence":"P1W","price":{"type":"flat","amount":"5"}}]}""");
+        await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/addons/{weekly.GetProperty("id").GetString()}/publish");
+        await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{planId}/addons", $$"""{"addonId":"{{weekly.GetProperty("id").GetString()}}","fromPlanPhase":"default"}""", "addonId");
+
         // Multiple-instance add-ons take only free or flat prices; unknown instance types are refused.
         await Catalog.AssertRefusedAsync(server, "/api/v1/addons", """{"name":"T","key":"t","instanceType":"multiple","currency":"USD","rateCards":[{"type":"usage_based","key":"ai_token","name":"T","featureKey":"ai_token","billingCadence":"P1M","price":{"type":"unit","amount":"1"}}]}""", "rateCards[0].price");
         await Catalog.AssertRefusedAsync(server, "/api/v1/addons", """{"name":"T","key":"t","instanceType":"many","currency":"USD","rateCards":[]}""", "instanceType");
         await Catalog.AssertRefusedAsync(server, "/api/v1/addons", """{"name":"T","key":"t","currency":"USD","rateCards":[]}""", "instanceType");
         using var all = JsonDocument.Parse(await server.GetStringAsync("/api/v1/addons?includeDeleted=true"));
-        Assert.Equal(2, all.RootElement.GetProperty("totalCount").GetInt32());
+        Assert.Equal(3, all.RootElement.GetProperty("totalCount").GetInt32());
+        using var none = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/plans/{planId}/addons"));
+        Assert.Equal(0, none.RootElement.GetProperty("totalCount").GetInt32());
     }
 }
 

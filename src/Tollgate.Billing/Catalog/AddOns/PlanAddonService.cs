@@ -1,4 +1,5 @@
 using Tollgate.Billing.Catalog.Plans;
+using Tollgate.Billing.Catalog.RateCards;
 using Tollgate.Billing.Storage;
 
 namespace Tollgate.Billing.Catalog.AddOns;
@@ -140,6 +141,15 @@ public sealed class PlanAddonService(BillingRepository repository)
             throw new BillingValidationException("addonId", $"add-on \"{addon.Key}\" is in {addon.Currency}, the plan in {plan.Currency}: currencies must match");
         }
 
+        var planCadence = plan.Cadence();
+        foreach (var rateCard in addon.RateCards)
+        {
+            if (rateCard.Price is not null && rateCard.Cadence() is { } cadence && !IsoDuration.Aligned(planCadence, cadence))
+            {
+                throw new BillingValidationException("addonId", $"add-on rate card \"{rateCard.Key}\" bills every {cadence}, which does not align with the plan's {planCadence}");
+            }
+        }
+
         if (string.IsNullOrEmpty(assignment.FromPlanPhase))
         {
             throw new BillingValidationException("fromPlanPhase", "is required");
@@ -150,9 +160,10 @@ public sealed class PlanAddonService(BillingRepository repository)
             throw new BillingValidationException("fromPlanPhase", $"plan \"{plan.Key}\" has no phase \"{assignment.FromPlanPhase}\" (it has: {string.Join(", ", plan.Phases.Select(p => p.Key))})");
         }
 
-        if (addon.InstanceType == AddonInstanceType.MultipleInstance && assignment.MaxQuantity is not > 0)
+        // Unset means no limit, as in OpenMeter; set, it must allow at least one.
+        if (addon.InstanceType == AddonInstanceType.MultipleInstance && assignment.MaxQuantity is <= 0)
         {
-            throw new BillingValidationException("maxQuantity", "must be set to a positive number for an add-on with instanceType multiple");
+            throw new BillingValidationException("maxQuantity", "must be a positive number (or left out for no limit)");
         }
 
         if (addon.InstanceType == AddonInstanceType.SingleInstance && assignment.MaxQuantity is not null)
