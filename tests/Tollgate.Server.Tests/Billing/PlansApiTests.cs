@@ -185,6 +185,8 @@ public abstract class PlansApiTests(TestStore store)
     [InlineData("""{"type":"flat_fee","key":"fee","name":"x","billingCadence":"P1M","price":{"type":"flat","amount":"10"},"discounts":{"usage":{"quantity":"5"}}}""", "phases[0].rateCards[0].discounts.usage")]
     [InlineData("""{"type":"flat_fee","key":"fee","name":"x","billingCadence":"P1M","price":{"type":"flat","amount":"10","paymentTerm":"later"}}""", "phases[0].rateCards[0].price.paymentTerm")]
     [InlineData("""{"type":"flat_fee","key":"fee","name":"x","billingCadence":"P1M","price":null,"taxConfig":{"stripe":{"code":"tax"}}}""", "phases[0].rateCards[0].taxConfig.stripe.code")]
+    [InlineData("""{"type":"flat_fee","key":"fee","name":"x","billingCadence":"P1M","price":{"type":"flat","amount":"10","paymentTerm":1}}""", "phases[0].rateCards[0].price.paymentTerm")]
+    [InlineData("""{"type":"usage_based","key":"ai_token","name":"x","featureKey":"ai_token","billingCadence":"P1M","price":{"type":"tiered","mode":"stepped","tiers":[{"unitPrice":{"type":"unit","amount":"1"}}]}}""", "phases[0].rateCards[0].price.mode")]
     [InlineData("""{"type":"flat_fee","key":"Fee","name":"x","billingCadence":null,"price":null}""", "phases[0].rateCards[0].key")]
     [InlineData("""{"type":"flat_fee","key":"fee","name":"","billingCadence":null,"price":null}""", "phases[0].rateCards[0].name")]
     [InlineData("""{"type":"one_off","key":"fee","name":"x"}""", "phases[0].rateCards[0].type")]

@@ -64,7 +64,7 @@ public sealed record Addon : IVersionedDocument
 }
 
 /// <summary>Whether a subscription takes an add-on once or in a quantity.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<AddonInstanceType>))]
+[JsonConverter(typeof(StrictEnumConverter<AddonInstanceType>))]
 public enum AddonInstanceType
 {
     [JsonStringEnumMemberName("single")]
@@ -75,7 +75,7 @@ public enum AddonInstanceType
 }
 
 /// <summary>Where an add-on version is in its life.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<AddonStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<AddonStatus>))]
 public enum AddonStatus
 {
     [JsonStringEnumMemberName("draft")]

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Tollgate.Billing.Catalog.RateCards;
 using Tollgate.Billing.Storage;
 
 namespace Tollgate.Billing.Catalog.Plans;
@@ -18,7 +19,7 @@ public interface IVersionedDocument : IBillingDocument
 }
 
 /// <summary>Where a version is in its life, derived from its effective period and the clock.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<PlanStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<PlanStatus>))]
 public enum PlanStatus
 {
     [JsonStringEnumMemberName("draft")]

@@ -92,7 +92,7 @@ public sealed record ProRatingConfig(bool Enabled = true, ProRatingMode Mode = P
 }
 
 /// <summary>How proration is done; OpenMeter has one mode.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ProRatingMode>))]
+[JsonConverter(typeof(StrictEnumConverter<ProRatingMode>))]
 public enum ProRatingMode
 {
     [JsonStringEnumMemberName("prorate_prices")]
@@ -106,7 +106,7 @@ public sealed record Alignment
 }
 
 /// <summary>How subscriptions on the plan settle: credits then invoice, or credits only.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SettlementMode>))]
+[JsonConverter(typeof(StrictEnumConverter<SettlementMode>))]
 public enum SettlementMode
 {
     [JsonStringEnumMemberName("credit_then_invoice")]

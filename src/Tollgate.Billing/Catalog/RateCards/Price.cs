@@ -26,7 +26,7 @@ public abstract record PriceWithCommitments : Price
 }
 
 /// <summary>When a flat price is charged: at the start of its period or at its end.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<PaymentTerm>))]
+[JsonConverter(typeof(StrictEnumConverter<PaymentTerm>))]
 public enum PaymentTerm
 {
     [JsonStringEnumMemberName("in_advance")]
@@ -54,7 +54,7 @@ public sealed record UnitPrice : PriceWithCommitments
 }
 
 /// <summary>How tiers apply: <c>volume</c> prices all usage at the tier the total reaches; <c>graduated</c> each unit at its own tier.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TieredPriceMode>))]
+[JsonConverter(typeof(StrictEnumConverter<TieredPriceMode>))]
 public enum TieredPriceMode
 {
     [JsonStringEnumMemberName("volume")]

@@ -15,7 +15,7 @@ public sealed record TaxConfig
 }
 
 /// <summary>Whether tax is included in the price or added to it.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TaxBehavior>))]
+[JsonConverter(typeof(StrictEnumConverter<TaxBehavior>))]
 public enum TaxBehavior
 {
     [JsonStringEnumMemberName("inclusive")]
