@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Billing.Catalog.AddOns;
 using Tollgate.Billing.Catalog.Features;
+using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Storage;
 using Tollgate.Store;
@@ -34,6 +36,16 @@ public static class BillingModule
         services.AddSingleton<FeatureService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(FeatureJson.Default));
 
+        services.AddSingleton<IDocumentKind>(Plan.Kind);
+        services.AddSingleton<PlanService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(PlanJson.Default));
+
+        services.AddSingleton<IDocumentKind>(Addon.Kind);
+        services.AddSingleton<IDocumentKind>(PlanAddon.Kind);
+        services.AddSingleton<AddonService>();
+        services.AddSingleton<PlanAddonService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(AddonJson.Default));
+
         services.AddSingleton<IDocumentKind>(Customer.Kind);
         services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
@@ -45,6 +57,9 @@ public static class BillingModule
     {
         routes.MapFeaturesApi();
         routes.MapCustomersApi();
+        routes.MapPlansApi();
+        routes.MapAddonsApi();
+        routes.MapPlanAddonsApi();
         return routes;
     }
 }

@@ -1,3 +1,5 @@
+using Tollgate.Billing.Catalog.AddOns;
+using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Storage;
 using Tollgate.Metering.Meters;
 
@@ -72,6 +74,12 @@ public sealed partial class FeatureService(BillingRepository repository, MeterCa
         if (feature.IsArchived)
         {
             throw new BillingConflictException($"feature \"{feature.Key}\" is already archived");
+        }
+
+        // Archiving a feature a sellable plan or add-on still names would leave it unpublishable and its subscriptions unpriceable.
+        if (PlanService.UsesFeature(change.State, feature.Key, change.Now) || AddonService.UsesFeature(change.State, feature.Key, change.Now))
+        {
+            throw new BillingConflictException($"feature \"{feature.Key}\" is used by a plan or add-on that is not archived; archive or delete those first");
         }
 
         return change.Put(Feature.Kind, feature with { ArchivedAt = change.Now, UpdatedAt = change.Now });
