@@ -22,7 +22,7 @@ public sealed class EntitlementService(BillingRepository repository)
         repository.ChangeAsync(change =>
         {
             var entitlement = Require(change.State, RequireCustomer(change.State, customerIdOrKey), entitlementIdOrFeatureKey, change.Now);
-            return change.Put(Entitlement.Kind, entitlement with { DeletedAt = change.Now, UpdatedAt = change.Now });
+            return Delete(change, entitlement);
         }, cancellationToken);
 
     public Task<Grant> CreateGrantAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, GrantCreateInput input, CancellationToken cancellationToken) =>
@@ -45,7 +45,7 @@ public sealed class EntitlementService(BillingRepository repository)
         {
             var customer = RequireCustomer(change.State, customerIdOrKey);
             var old = Require(change.State, customer, entitlementIdOrFeatureKey, change.Now);
-            change.Put(Entitlement.Kind, old with { DeletedAt = change.Now, UpdatedAt = change.Now });
+            Delete(change, old);
             if (input.FeatureId is null && input.FeatureKey is null)
             {
                 input = input with { FeatureId = old.FeatureId };
@@ -162,6 +162,22 @@ public sealed class EntitlementService(BillingRepository repository)
         }
 
         return entitlement;
+    }
+
+    /// <summary>Deletes the entitlement and its grants (kept, marked deleted, as OpenMeter does); the feature is free again.</summary>
+    public static Entitlement Delete(BillingChange change, Entitlement entitlement)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(entitlement);
+        foreach (var grant in EntitlementLookup.Of(change.State).Grants(entitlement.Id))
+        {
+            if (!grant.IsDeleted)
+            {
+                change.Put(Grant.Kind, grant with { DeletedAt = change.Now, UpdatedAt = change.Now });
+            }
+        }
+
+        return change.Put(Entitlement.Kind, entitlement with { DeletedAt = change.Now, UpdatedAt = change.Now });
     }
 
     /// <summary>Ends <paramref name="entitlement"/> at <paramref name="at"/> (a cancelled subscription); its history stays.</summary>
