@@ -25,11 +25,19 @@ public sealed class EntitlementService(BillingRepository repository)
             return Delete(change, entitlement);
         }, cancellationToken);
 
-    public Task<Grant> CreateGrantAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, GrantCreateInput input, CancellationToken cancellationToken) =>
+    /// <summary>Issues a grant; <paramref name="v1"/> applies the v1 rules (expiration required, no rollover by default).</summary>
+    public Task<Grant> CreateGrantAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, GrantCreateInput input, CancellationToken cancellationToken, bool v1 = false) =>
         repository.ChangeAsync(change =>
         {
             var entitlement = Require(change.State, RequireCustomer(change.State, customerIdOrKey), entitlementIdOrFeatureKey, change.Now);
-            return CreateGrant(change, entitlement, input, string.Empty);
+            return CreateGrant(change, entitlement, input, string.Empty, v1);
+        }, cancellationToken);
+
+    public Task<Grant> VoidAsync(string grantId, CancellationToken cancellationToken) =>
+        repository.ChangeAsync(change =>
+        {
+            var grant = change.State.Find(Grant.Kind, grantId) is { IsDeleted: false } found ? found : throw new BillingNotFoundException($"grant \"{grantId}\" not found");
+            return Void(change, grant);
         }, cancellationToken);
 
     public Task<Entitlement> ResetAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, ResetEntitlementUsageInput input, CancellationToken cancellationToken) =>
@@ -190,7 +198,7 @@ public sealed class EntitlementService(BillingRepository repository)
     }
 
     /// <summary>Issues a grant to a metered entitlement; <paramref name="prefix"/> prefixes the fields named in errors.</summary>
-    public static Grant CreateGrant(BillingChange change, Entitlement entitlement, GrantCreateInput input, string prefix)
+    public static Grant CreateGrant(BillingChange change, Entitlement entitlement, GrantCreateInput input, string prefix, bool v1 = false)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(entitlement);
@@ -230,8 +238,14 @@ public sealed class EntitlementService(BillingRepository repository)
             expiresAt = expiration.ExpiresAfter(effectiveAt);
         }
 
+        else if (v1)
+        {
+            throw new BillingValidationException(prefix + "expiration", "is required");
+        }
+
+        // V1 grants do not roll over unless told to; V2 grants keep up to their amount.
         var minRollover = input.MinRolloverAmount ?? 0;
-        var maxRollover = input.MaxRolloverAmount ?? amount;
+        var maxRollover = input.MaxRolloverAmount ?? (v1 ? 0 : amount);
         if (minRollover < 0)
         {
             throw new BillingValidationException(prefix + "minRolloverAmount", "must not be negative");

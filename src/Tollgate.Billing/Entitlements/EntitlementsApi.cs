@@ -40,7 +40,7 @@ public static class EntitlementsApi
         var v1 = routes.MapBillingGroup("/api/v1/customers/{customerIdOrKey}").WithTags("Entitlements");
         v1.MapGet("/access", CustomerAccessAsync).WithName("getCustomerAccess");
         v1.MapGet("/entitlements/{featureKey}/value", V1ValueAsync).WithName("getCustomerEntitlementValue");
-        return routes;
+        return routes.MapEntitlementsV1Api();
     }
 
     private static Ok<PaginatedResponse<EntitlementView>> ListForCustomer(string customerIdOrKey, HttpRequest request, BillingRepository repository)
@@ -124,7 +124,7 @@ public static class EntitlementsApi
         return TypedResults.Created($"/api/v2/customers/{customerIdOrKey}/entitlements/{entitlement.Id}", View(repository.Current, entitlement, repository.Time.GetUtcNow()));
     }
 
-    private static async Task<IResult> HistoryAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, HttpRequest request, BillingRepository repository, EntitlementBalances balances)
+    internal static async Task<IResult> HistoryAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, HttpRequest request, BillingRepository repository, EntitlementBalances balances)
     {
         var (state, entitlement, now) = Resolve(repository, customerIdOrKey, entitlementIdOrFeatureKey);
         if (entitlement.Type != Entitlement.Metered)
@@ -304,7 +304,7 @@ public static class EntitlementsApi
         };
     }
 
-    private static DateTimeOffset? Time(IQueryCollection query, string name)
+    internal static DateTimeOffset? Time(IQueryCollection query, string name)
     {
         var value = query[name].ToString();
         if (value.Length == 0)

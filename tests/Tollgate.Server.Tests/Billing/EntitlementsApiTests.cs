@@ -23,7 +23,9 @@ public abstract class EntitlementsApiTests(TestStore store)
     /// A server at 2024-01-15T12:00Z with the tokens meter, a metered feature <c>tokens</c> (gpt-4 only), static features
     /// <c>sso</c> and <c>support</c>, and customer <c>acme</c> whose usage is subject <c>acme-app</c>'s.
     /// </summary>
-    private async Task<(TollgateServer Server, FakeTimeProvider Clock)> SeededAsync()
+    private Task<(TollgateServer Server, FakeTimeProvider Clock)> SeededAsync() => SeedAsync(store);
+
+    internal static async Task<(TollgateServer Server, FakeTimeProvider Clock)> SeedAsync(TestStore store)
     {
         var clock = new FakeTimeProvider(T("2024-01-15T12:00:00Z"));
         var server = await store.StartAsync(time: clock);
@@ -52,7 +54,7 @@ public abstract class EntitlementsApiTests(TestStore store)
         return (server, clock);
     }
 
-    private static async Task<JsonElement> SendAsync(TollgateServer server, HttpMethod method, string path, string? json, HttpStatusCode expected)
+    internal static async Task<JsonElement> SendAsync(TollgateServer server, HttpMethod method, string path, string? json, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(method, path);
         if (json is not null)
@@ -72,13 +74,13 @@ public abstract class EntitlementsApiTests(TestStore store)
         return document.RootElement.Clone();
     }
 
-    private static Task<JsonElement> PostAsync(TollgateServer server, string path, string json, HttpStatusCode expected = HttpStatusCode.Created) =>
+    internal static Task<JsonElement> PostAsync(TollgateServer server, string path, string json, HttpStatusCode expected = HttpStatusCode.Created) =>
         SendAsync(server, HttpMethod.Post, path, json, expected);
 
-    private static Task<JsonElement> GetAsync(TollgateServer server, string path, HttpStatusCode expected = HttpStatusCode.OK) =>
+    internal static Task<JsonElement> GetAsync(TollgateServer server, string path, HttpStatusCode expected = HttpStatusCode.OK) =>
         SendAsync(server, HttpMethod.Get, path, null, expected);
 
-    private static string Value(JsonElement value) => string.Join(' ',
+    internal static string Value(JsonElement value) => string.Join(' ',
         $"access={value.GetProperty("hasAccess").GetBoolean()}",
         $"balance={value.GetProperty("balance").GetDecimal().ToString(CultureInfo.InvariantCulture)}",
         $"usage={value.GetProperty("usage").GetDecimal().ToString(CultureInfo.InvariantCulture)}",
