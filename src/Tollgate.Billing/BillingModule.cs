@@ -5,6 +5,7 @@ using Tollgate.Billing.Catalog.AddOns;
 using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
+using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
@@ -49,6 +50,12 @@ public static class BillingModule
         services.AddSingleton<IDocumentKind>(Customer.Kind);
         services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
+
+        services.AddSingleton<IDocumentKind>(Entitlement.Kind);
+        services.AddSingleton<IDocumentKind>(Grant.Kind);
+        services.AddSingleton<EntitlementService>();
+        services.AddSingleton<EntitlementBalances>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
         return services;
     }
 
@@ -60,6 +67,7 @@ public static class BillingModule
         routes.MapPlansApi();
         routes.MapAddonsApi();
         routes.MapPlanAddonsApi();
+        routes.MapEntitlementsApi();
         return routes;
     }
 }
