@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Customers;
+using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
@@ -37,6 +38,12 @@ public static class BillingModule
         services.AddSingleton<IDocumentKind>(Customer.Kind);
         services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
+
+        services.AddSingleton<IDocumentKind>(Entitlement.Kind);
+        services.AddSingleton<IDocumentKind>(Grant.Kind);
+        services.AddSingleton<EntitlementService>();
+        services.AddSingleton<EntitlementBalances>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
         return services;
     }
 
@@ -45,6 +52,7 @@ public static class BillingModule
     {
         routes.MapFeaturesApi();
         routes.MapCustomersApi();
+        routes.MapEntitlementsApi();
         return routes;
     }
 }
