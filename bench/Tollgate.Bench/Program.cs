@@ -176,10 +176,19 @@ var gatewayUpstream = new Command("gateway-upstream", "The fake OpenAI-compatibl
 gatewayUpstream.Options.Add(upstreamPort);
 gatewayUpstream.SetAction((result, cancellationToken) => FakeLlmUpstream.RunAsync(Math.Clamp(result.GetValue(upstreamPort), 0, 65535), cancellationToken));
 
+var accessDuration = new Option<int>("--duration") { Description = "Seconds of each measurement.", DefaultValueFactory = _ => 5 };
+var access = new Command("access", "The gateway's entitlement check (boolean and metered hard limit), in process on a real server over SQLite.")
+{
+    accessDuration, keepData,
+};
+access.SetAction((result, cancellationToken) => AccessBenchmark.RunAsync(
+    TimeSpan.FromSeconds(Math.Clamp(result.GetValue(accessDuration), 1, 60)), result.GetValue(keepData), cancellationToken));
+
 var root = new RootCommand("Tollgate benchmarks: ingest throughput and meter query latency against the real server over loopback HTTP.")
 {
     ingest, query, breakdown, counters,
 };
 root.Subcommands.Add(gateway);
+root.Subcommands.Add(access);
 root.Subcommands.Add(gatewayUpstream);
 return await root.Parse(args).InvokeAsync();

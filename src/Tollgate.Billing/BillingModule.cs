@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Billing.Access;
 using Tollgate.Billing.Catalog.AddOns;
 using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
+using Tollgate.Gateway.Access;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
 
@@ -22,7 +24,7 @@ public static class BillingModule
     public static IReadOnlyList<StoreMigration> Migrations(StoreProvider provider) =>
         provider == StoreProvider.Postgres ? BillingMigrations.Postgres : BillingMigrations.Sqlite;
 
-    /// <summary>Registers billing; needs the metering module (features are meters, filtered).</summary>
+    /// <summary>Registers billing; needs metering (features are meters, filtered) and the shared counters (gateway limits).</summary>
     public static IServiceCollection AddBilling(this IServiceCollection services, StoreProvider provider)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -56,6 +58,11 @@ public static class BillingModule
         services.AddSingleton<EntitlementService>();
         services.AddSingleton<EntitlementBalances>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
+
+        // The gateway's entitlement plugin asks billing; metered limits are shared counters (AddSharedCounters).
+        services.AddSingleton<GatewayAccess>();
+        services.AddSingleton<IGatewayAccess>(sp => sp.GetRequiredService<GatewayAccess>());
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayAccess>());
         return services;
     }
 

@@ -145,7 +145,8 @@ public sealed partial class GatewayProxy
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(http.Response.Body);
+        // Kong writes messages as they are; quotes and apostrophes stay readable.
+        await using var writer = new Utf8JsonWriter(http.Response.Body, Ai.OpenAiErrors.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("message", message);
         writer.WriteEndObject();
