@@ -47,6 +47,7 @@ public static class BillingModule
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(AddonJson.Default));
 
         services.AddSingleton<IDocumentKind>(Customer.Kind);
+        services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
         return services;
     }
@@ -58,6 +59,7 @@ public static class BillingModule
         routes.MapPlansApi();
         routes.MapAddonsApi();
         routes.MapPlanAddonsApi();
+        routes.MapCustomersApi();
         return routes;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Proxy;
 using Tollgate.Gateway.Routing;
@@ -36,7 +37,8 @@ public static class GatewayModule
             sp.GetRequiredService<UpstreamClient>(),
             sp.GetRequiredService<AiProxyHandler>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GatewayProxy>>()));
+            sp.GetRequiredService<ILogger<GatewayProxy>>(),
+            sp.GetService<IGatewayAccess>()));
         return services;
     }
 

@@ -56,6 +56,7 @@ public sealed record Customer : IBillingDocument
         : Key is { } key ? [key] : [];
 }
 
+/// <summary>The subjects (event <c>subject</c> values) whose usage is attributed to a customer.</summary>
 public sealed record CustomerUsageAttribution
 {
     public List<string> SubjectKeys { get; init; } = [];
@@ -82,6 +83,7 @@ public sealed record Address
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false)]
 [JsonSerializable(typeof(Customer))]
+[JsonSerializable(typeof(CustomerInputs))]
 [JsonSerializable(typeof(List<Customer>))]
 [JsonSerializable(typeof(PaginatedResponse<Customer>))]
 internal sealed partial class CustomerJson : JsonSerializerContext;

@@ -27,6 +27,19 @@ public sealed class CustomerLookup
         return state.Find(Customer.Kind, idOrKey) is { IsDeleted: false } byId ? byId : Of(state)._byKey.GetValueOrDefault(idOrKey);
     }
 
+    /// <summary>
+    /// Any customer by id (a deleted one too, as OpenMeter answers it with <c>deletedAt</c>), else the live customer
+    /// with that key: the keys of deleted customers are free for reuse, so they no longer name them.
+    /// </summary>
+    public static Customer? FindIncludingDeleted(BillingState state, string idOrKey)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Find(Customer.Kind, idOrKey) ?? Of(state)._byKey.GetValueOrDefault(idOrKey);
+    }
+
+    /// <summary>The live customer with <paramref name="key"/>.</summary>
+    public Customer? ByKey(string key) => _byKey.GetValueOrDefault(key);
+
     /// <summary>The live customer a subject's usage is attributed to (e.g. a gateway consumer's username).</summary>
     public Customer? BySubject(string subjectKey) => _bySubject.GetValueOrDefault(subjectKey);
 

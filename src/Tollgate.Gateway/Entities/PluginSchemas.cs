@@ -9,8 +9,11 @@ public static class PluginSchemas
 
     public const string AiProxy = "ai-proxy";
 
+    /// <summary>Tollgate's own plugin: the consumer's customer must be entitled to a feature (checked in real time).</summary>
+    public const string Entitlement = "entitlement";
+
     /// <summary>The plugin names Tollgate accepts.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [KeyAuth, AiProxy];
+    public static IReadOnlyList<string> Supported { get; } = [KeyAuth, AiProxy, Entitlement];
 
     /// <summary>What is wrong with the plugin's name or config; empty when it is fine.</summary>
     public static IReadOnlyList<ConfigError> Check(Plugin plugin)
@@ -24,6 +27,9 @@ public static class PluginSchemas
                 break;
             case AiProxy:
                 CheckAiProxy(plugin.Config, errors);
+                break;
+            case Entitlement:
+                CheckEntitlement(plugin.Config, errors);
                 break;
             default:
                 errors.Add(new(string.Empty, "name", $"plugin '{plugin.Name}' is not supported by Tollgate (supported: {string.Join(", ", Supported)})"));
@@ -41,6 +47,7 @@ public static class PluginSchemas
         {
             KeyAuth => Merge(KeyAuthDefaults(), config),
             AiProxy => AiProxyWithDefaults(config),
+            Entitlement => Merge(EntitlementDefaults(), config),
             _ => (JsonObject)config.DeepClone(),
         };
     }
@@ -58,6 +65,47 @@ public static class PluginSchemas
             full["run_on_preflight"]?.GetValue<bool>() ?? true,
             full["anonymous"]?.GetValue<string>(),
             full["realm"]?.GetValue<string>());
+    }
+
+    /// <summary>The entitlement plugin's config after defaults.</summary>
+    public static EntitlementConfig ReadEntitlement(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var full = Merge(EntitlementDefaults(), config);
+        return new EntitlementConfig(full["feature"]!.GetValue<string>(), full["completion_reserve_tokens"]!.GetValue<int>());
+    }
+
+    private static JsonObject EntitlementDefaults() => new()
+    {
+        ["feature"] = null,
+        ["completion_reserve_tokens"] = EntitlementConfig.DefaultCompletionReserve,
+    };
+
+    private static void CheckEntitlement(JsonObject config, List<ConfigError> errors)
+    {
+        if (config["feature"] is not JsonValue feature || !feature.TryGetValue<string>(out var key) || key.Length is 0 or > 64)
+        {
+            errors.Add(new(string.Empty, "config.feature", "required: the key of the feature the consumer's customer must be entitled to"));
+        }
+
+        foreach (var (field, value) in config)
+        {
+            switch (field)
+            {
+                case "feature":
+                    break;
+                case "completion_reserve_tokens":
+                    if (value is not JsonValue number || !number.TryGetValue<int>(out var reserve) || reserve < 1)
+                    {
+                        errors.Add(new(string.Empty, "config.completion_reserve_tokens", "expected a whole number of tokens, at least 1"));
+                    }
+
+                    break;
+                default:
+                    errors.Add(new(string.Empty, $"config.{field}", "unknown field"));
+                    break;
+            }
+        }
     }
 
     private static JsonObject KeyAuthDefaults() => new()
@@ -131,6 +179,15 @@ public static class PluginSchemas
 
         return defaults;
     }
+}
+
+/// <summary>
+/// The entitlement plugin's config: the <paramref name="Feature"/> key, and the completion tokens held for a call
+/// that sets no <c>max_tokens</c> (the prompt is counted; the answer's size is only known afterwards).
+/// </summary>
+public sealed record EntitlementConfig(string Feature, int CompletionReserveTokens)
+{
+    public const int DefaultCompletionReserve = 1024;
 }
 
 /// <summary>Kong's key-auth plugin config.</summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Ai;
 using Tollgate.Gateway.Usage;
 
@@ -13,7 +14,7 @@ namespace Tollgate.Gateway.Proxy;
 /// the provider's credentials, the answer comes back in OpenAI format (streams event by event), and a successful
 /// call becomes two <c>kong.llm_request</c> usage events (input and output tokens) in the outbox.
 /// </summary>
-internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, UsageOutbox outbox, TimeProvider time, ILogger<AiProxyHandler> logger)
+internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, UsageOutbox outbox, TimeProvider time, ILogger<AiProxyHandler> logger, IGatewayAccess? access = null)
 {
     /// <summary>Bodies are read whole (the provider rewrites them); anything beyond this is refused before the provider's own limit applies.</summary>
     private const int HardBodyLimit = 32 * 1024 * 1024;
@@ -44,6 +45,35 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
             return;
         }
 
+        var decision = AccessDecision.Admitted;
+        if (exchange.Route.Entitlement is { } entitlement)
+        {
+            var consumer = exchange.Consumer?.Consumer;
+            decision = access is null
+                ? AccessDecision.Refuse(AccessDenial.NoAccess, "entitlements are not available on this node")
+                : await access.AdmitAsync(new AccessRequest(entitlement.Feature, consumer?.Username, consumer?.CustomId, WorstCase.Tokens(prepared, body, entitlement)), http.RequestAborted);
+            if (!decision.IsAdmitted)
+            {
+                var limited = decision.Denial == AccessDenial.LimitReached;
+                await WriteErrorAsync(http, OpenAiErrors.Create(GatewayProxy.StatusOf(decision), decision.Message!, limited ? "insufficient_quota" : "permission_error"));
+                return;
+            }
+        }
+
+        try
+        {
+            await ProxyAsync(exchange, provider, prepared, decision);
+        }
+        finally
+        {
+            // Anything held and not settled by the usage (an upstream error, a timeout) is given back.
+            decision.Settle(0);
+        }
+    }
+
+    private async Task ProxyAsync(ProxyExchange exchange, ILlmProvider provider, UpstreamRequest prepared, AccessDecision decision)
+    {
+        var http = exchange.Http;
         using var upstream = new HttpRequestMessage(HttpMethod.Post, prepared.Url) { Content = new ReadOnlyMemoryContent(prepared.Body) };
         upstream.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         Forwarder.CopyRequestHeaders(http, upstream, exchange.Route, exchange.Consumer, exchange.Strip, skipContentHeaders: true);
@@ -69,14 +99,14 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
         // its usage being on its way to metering.
         if (status is >= 200 and < 300 && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
-            await StreamAsync(http, provider, prepared, response, readTimeout, usage => Record(exchange, provider, prepared, usage, status));
+            await StreamAsync(http, provider, prepared, response, readTimeout, usage => Record(exchange, provider, prepared, usage, status, decision));
             return;
         }
 
         var answer = provider.TranslateResponse(prepared, status, await ReadUpstreamAsync(response, readTimeout, http.RequestAborted));
         if (answer.StatusCode is >= 200 and < 300 && answer.Usage is { } used)
         {
-            Record(exchange, provider, prepared, used, status);
+            Record(exchange, provider, prepared, used, status, decision);
         }
 
         Forwarder.CopyResponseHeaders(response, http.Response, skipContentLength: true);
@@ -177,8 +207,9 @@ internal sealed partial class AiProxyHandler(UpstreamClient upstreamClient, Usag
         return clientGone;
     }
 
-    private void Record(ProxyExchange exchange, ILlmProvider provider, UpstreamRequest prepared, LlmUsage usage, int status)
+    private void Record(ProxyExchange exchange, ILlmProvider provider, UpstreamRequest prepared, LlmUsage usage, int status, AccessDecision decision)
     {
+        decision.Settle(usage.PromptTokens + usage.CompletionTokens);
         var consumer = exchange.Consumer?.Consumer;
         var subject = consumer?.Username ?? consumer?.CustomId ?? consumer?.Id.ToString() ?? "anonymous";
         var model = usage.AnsweredModel ?? prepared.EffectiveModel ?? prepared.RequestedModel ?? "unknown";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Routing;
 
 namespace Tollgate.Gateway.Proxy;
@@ -17,9 +18,11 @@ public sealed partial class GatewayProxy
     private readonly AiProxyHandler _ai;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayProxy> _logger;
+    private readonly IGatewayAccess? _access;
 
-    internal GatewayProxy(GatewayConfigService config, UpstreamClient client, AiProxyHandler ai, TimeProvider time, ILogger<GatewayProxy> logger)
+    internal GatewayProxy(GatewayConfigService config, UpstreamClient client, AiProxyHandler ai, TimeProvider time, ILogger<GatewayProxy> logger, IGatewayAccess? access)
     {
+        _access = access;
         _config = config;
         _client = client;
         _ai = ai;
@@ -61,6 +64,19 @@ public sealed partial class GatewayProxy
             }
         }
 
+        if (route.Entitlement is { } entitlement && route.AiProvider is null)
+        {
+            // A plain route meters nothing: the check is access only. AI routes are checked by the ai-proxy, which
+            // knows the request's worst case.
+            var decision = await AdmitAsync(new AccessRequest(entitlement.Feature, consumer?.Consumer.Username, consumer?.Consumer.CustomId, 0), http.RequestAborted);
+            decision.Settle(0);
+            if (!decision.IsAdmitted)
+            {
+                await MessageAsync(http, StatusOf(decision), decision.Message!);
+                return;
+            }
+        }
+
         var exchange = new ProxyExchange(http, route, service, consumer, strip, requestId, started, startedAt,
             Forwarder.UpstreamPath(route, http.Request.Path.Value ?? "/", matchedLength));
         try
@@ -94,6 +110,14 @@ public sealed partial class GatewayProxy
             await FailAsync(http, StatusCodes.Status500InternalServerError, "An unexpected error occurred");
         }
     }
+
+    /// <summary>The entitlement check; without billing on this node every request of such a route is refused.</summary>
+    internal ValueTask<AccessDecision> AdmitAsync(AccessRequest request, CancellationToken cancellationToken) =>
+        _access?.AdmitAsync(request, cancellationToken)
+        ?? ValueTask.FromResult(AccessDecision.Refuse(AccessDenial.NoAccess, "entitlements are not available on this node"));
+
+    internal static int StatusOf(AccessDecision decision) =>
+        decision.Denial == AccessDenial.LimitReached ? StatusCodes.Status429TooManyRequests : StatusCodes.Status403Forbidden;
 
     /// <summary>Plain reverse proxying: the body streams both ways untouched.</summary>
     private async Task ForwardAsync(ProxyExchange exchange)

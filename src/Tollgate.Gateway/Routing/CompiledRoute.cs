@@ -58,6 +58,9 @@ internal sealed class CompiledRoute
     /// <summary>The provider adapter of the ai-proxy plugin in force on this route, if any; built once per snapshot.</summary>
     public Ai.ILlmProvider? AiProvider { get; init; }
 
+    /// <summary>The entitlement plugin in force on this route, if any: the feature its consumers must be entitled to.</summary>
+    public EntitlementConfig? Entitlement { get; init; }
+
     /// <summary>
     /// Whether the request matches; <paramref name="matchedLength"/> is how much of the path the route's path
     /// matched (what <c>strip_path</c> removes).

@@ -43,11 +43,13 @@ internal sealed class ProxySnapshot
             var keyAuth = Resolve(enabled, PluginSchemas.KeyAuth, route, service);
             var aiProxy = Resolve(enabled, PluginSchemas.AiProxy, route, service);
             var keyAuthConfig = keyAuth is null ? null : PluginSchemas.ReadKeyAuth(keyAuth.Config);
+            var entitlement = Resolve(enabled, PluginSchemas.Entitlement, route, service);
             routes.Add(new CompiledRoute(route, service, i)
             {
                 // An ai-proxy upstream is a third party: the consumer's key never travels there, whatever hide_credentials says.
                 KeyAuth = aiProxy is null || keyAuthConfig is null ? keyAuthConfig : keyAuthConfig with { HideCredentials = true },
                 AiProvider = aiProxy is null ? null : ProviderFor(aiProxy, providers),
+                Entitlement = entitlement is null ? null : PluginSchemas.ReadEntitlement(entitlement.Config),
             });
         }
 

@@ -463,6 +463,270 @@ await step('subjects.delete', async () => {
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+// Features (the product catalog's building blocks: a meter, filtered)
+
+let gpt4Feature
+let supportFeature
+
+/** A feature as the SDK answers it, with the fields every feature must carry checked. */
+function checkFeature(feature, what) {
+  assert.match(feature.id, ULID, `${what}: a feature id is a ULID`)
+  assert.ok(feature.createdAt instanceof Date, `${what}: createdAt must be an RFC 3339 date-time`)
+  assert.ok(feature.updatedAt instanceof Date, `${what}: updatedAt must be an RFC 3339 date-time`)
+  return feature
+}
+
+await step('features.create a metered feature (meter filtered by group-by value, Numeric unit cost)', async () => {
+  gpt4Feature = checkFeature(
+    await openmeter.features.create({
+      key: 'gpt4_tokens',
+      name: 'GPT-4 tokens',
+      meterSlug: 'tokens_total',
+      meterGroupByFilters: { model: 'gpt-4' },
+      metadata: { team: 'ai' },
+      unitCost: { type: 'manual', amount: '0.00003' },
+    }),
+    'features.create',
+  )
+  assert.equal(gpt4Feature.key, 'gpt4_tokens')
+  assert.equal(gpt4Feature.name, 'GPT-4 tokens')
+  assert.equal(gpt4Feature.meterSlug, 'tokens_total')
+  assert.deepEqual(gpt4Feature.meterGroupByFilters, { model: 'gpt-4' })
+  assert.deepEqual(gpt4Feature.metadata, { team: 'ai' })
+  // Numeric is a JSON string: the amount comes back exactly, not rounded through a double.
+  assert.deepEqual(gpt4Feature.unitCost, { type: 'manual', amount: '0.00003' })
+  assert.equal(gpt4Feature.archivedAt, undefined, 'a live feature has no archivedAt')
+  assert.equal(gpt4Feature.createdAt.toISOString(), gpt4Feature.updatedAt.toISOString())
+})
+
+await step('features.create a static feature (no meter)', async () => {
+  supportFeature = checkFeature(await openmeter.features.create({ key: 'support', name: 'Support' }), 'features.create')
+  assert.equal(supportFeature.key, 'support')
+  assert.equal(supportFeature.meterSlug, undefined, 'a static feature has no meterSlug')
+  assert.equal(supportFeature.meterGroupByFilters, undefined)
+  assert.notEqual(supportFeature.id, gpt4Feature.id, 'features must have distinct ids')
+})
+
+await step('features.create refusals: taken key 409, unknown meter 400, group-by the meter lacks 400', async () => {
+  await expectStatus(409, () => openmeter.features.create({ key: 'support', name: 'Again' }), 'a second live feature with key support')
+  await expectStatus(400, () => openmeter.features.create({ key: 'nope', name: 'Nope', meterSlug: 'no_such_meter' }), 'a feature on an unknown meter')
+  await expectStatus(
+    400,
+    () => openmeter.features.create({ key: 'nope', name: 'Nope', meterSlug: 'tokens_total', meterGroupByFilters: { region: 'eu' } }),
+    'a feature filtering on a group-by the meter does not have',
+  )
+})
+
+await step('features.get by id and by key', async () => {
+  const byId = checkFeature(await openmeter.features.get(gpt4Feature.id), 'features.get')
+  assert.equal(byId.key, 'gpt4_tokens')
+  assert.deepEqual(byId.unitCost, { type: 'manual', amount: '0.00003' })
+  assert.equal(byId.createdAt.toISOString(), gpt4Feature.createdAt.toISOString())
+
+  const byKey = await openmeter.features.get('support')
+  assert.equal(byKey.id, supportFeature.id)
+
+  await expectStatus(404, () => openmeter.features.get('no_such_feature'), 'features.get of an unknown key')
+})
+
+await step('features.list (all, and filtered by meterSlug)', async () => {
+  const list = await openmeter.features.list()
+  assert.ok(Array.isArray(list), `features.list must answer a JSON array, got ${JSON.stringify(list)}`)
+  assert.deepEqual(sorted(list.map((f) => f.key)), ['gpt4_tokens', 'support'])
+  list.forEach((f) => checkFeature(f, 'features.list'))
+
+  const metered = await openmeter.features.list({ meterSlug: ['tokens_total'] })
+  assert.deepEqual(
+    metered.map((f) => f.id),
+    [gpt4Feature.id],
+  )
+})
+
+await step('features.delete archives (kept with archivedAt, out of the default list, key free again)', async () => {
+  assert.equal(await openmeter.features.delete(supportFeature.id), undefined, 'delete answers 204 No Content')
+  assert.deepEqual(
+    (await openmeter.features.list()).map((f) => f.key),
+    ['gpt4_tokens'],
+  )
+  const withArchived = await openmeter.features.list({ includeArchived: true })
+  const archived = withArchived.find((f) => f.id === supportFeature.id)
+  assert.ok(archived, 'includeArchived lists the archived feature')
+  assert.ok(archived.archivedAt instanceof Date, 'an archived feature carries archivedAt as an RFC 3339 date-time')
+
+  const byId = await openmeter.features.get(supportFeature.id)
+  assert.ok(byId.archivedAt instanceof Date, 'features.get of an archived feature still answers, with archivedAt')
+
+  const again = checkFeature(await openmeter.features.create({ key: 'support', name: 'Support v2' }), 'features.create')
+  assert.notEqual(again.id, supportFeature.id)
+  await expectStatus(404, () => openmeter.features.delete('no_such_feature'), 'features.delete of an unknown feature')
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Customers (who is billed, and which subjects' usage is theirs)
+
+let acme
+let beta
+
+/** A customer as the SDK answers it, with the fields every customer must carry checked. */
+function checkCustomer(customer, what) {
+  assert.match(customer.id, ULID, `${what}: a customer id is a ULID`)
+  assert.ok(customer.createdAt instanceof Date, `${what}: createdAt must be an RFC 3339 date-time`)
+  assert.ok(customer.updatedAt instanceof Date, `${what}: updatedAt must be an RFC 3339 date-time`)
+  assert.ok(Array.isArray(customer.usageAttribution?.subjectKeys), `${what}: usageAttribution.subjectKeys must be an array`)
+  return customer
+}
+
+await step('customers.create with key, subjects, email, currency, address and metadata', async () => {
+  acme = checkCustomer(
+    await openmeter.customers.create({
+      name: 'ACME Inc.',
+      description: 'Rockets',
+      key: 'acme',
+      usageAttribution: { subjectKeys: ['customer-1'] },
+      primaryEmail: 'billing@acme.example',
+      currency: 'USD',
+      billingAddress: { country: 'US', city: 'San Francisco', postalCode: '94103', line1: '1 Market St' },
+      metadata: { tier: 'gold' },
+    }),
+    'customers.create',
+  )
+  assert.equal(acme.name, 'ACME Inc.')
+  assert.equal(acme.description, 'Rockets')
+  assert.equal(acme.key, 'acme')
+  assert.deepEqual(acme.usageAttribution, { subjectKeys: ['customer-1'] })
+  assert.equal(acme.primaryEmail, 'billing@acme.example')
+  assert.equal(acme.currency, 'USD')
+  assert.deepEqual(acme.billingAddress, { country: 'US', city: 'San Francisco', postalCode: '94103', line1: '1 Market St' })
+  assert.deepEqual(acme.metadata, { tier: 'gold' })
+  assert.equal(acme.deletedAt, undefined, 'a live customer has no deletedAt')
+  assert.equal(acme.createdAt.toISOString(), acme.updatedAt.toISOString())
+})
+
+await step('customers.create with only a name (no key, no subjects)', async () => {
+  beta = checkCustomer(await openmeter.customers.create({ name: 'Beta LLC' }), 'customers.create')
+  assert.equal(beta.key, undefined)
+  assert.deepEqual(beta.usageAttribution, { subjectKeys: [] })
+  assert.notEqual(beta.id, acme.id, 'customers must have distinct ids')
+})
+
+await step('customers.create refusals: subject of another customer 409, taken key 409, bad currency 400', async () => {
+  await expectStatus(
+    409,
+    () => openmeter.customers.create({ name: 'Other', usageAttribution: { subjectKeys: ['customer-2', 'customer-1'] } }),
+    'a customer with subject customer-1, which ACME holds',
+  )
+  await expectStatus(409, () => openmeter.customers.create({ name: 'Other', key: 'acme' }), 'a second live customer with key acme')
+  await expectStatus(400, () => openmeter.customers.create({ name: 'Other', currency: 'usd' }), 'a customer with currency usd')
+  await expectStatus(400, () => openmeter.customers.create({ name: '' }), 'a customer with an empty name')
+})
+
+await step('customers.get by id and by key', async () => {
+  const byId = checkCustomer(await openmeter.customers.get(acme.id), 'customers.get')
+  assert.equal(byId.key, 'acme')
+  assert.deepEqual(byId.usageAttribution, { subjectKeys: ['customer-1'] })
+  assert.equal(byId.createdAt.toISOString(), acme.createdAt.toISOString())
+
+  const byKey = await openmeter.customers.get('acme')
+  assert.equal(byKey.id, acme.id)
+
+  await expectStatus(404, () => openmeter.customers.get('no-such-customer'), 'customers.get of an unknown key')
+})
+
+await step('customers.list (paginated, ordered by name, filters)', async () => {
+  const page = await openmeter.customers.list()
+  assert.deepEqual(
+    { totalCount: page.totalCount, page: page.page, pageSize: page.pageSize },
+    { totalCount: 2, page: 1, pageSize: 100 },
+    'customers.list answers CustomerPaginatedResponse',
+  )
+  assert.deepEqual(
+    page.items.map((c) => c.id),
+    [acme.id, beta.id],
+  )
+  page.items.forEach((c) => checkCustomer(c, 'customers.list'))
+
+  const second = await openmeter.customers.list({ page: 2, pageSize: 1 })
+  assert.equal(second.totalCount, 2)
+  assert.deepEqual(
+    second.items.map((c) => c.id),
+    [beta.id],
+  )
+
+  const descending = await openmeter.customers.list({ orderBy: 'name', order: 'DESC' })
+  assert.deepEqual(
+    descending.items.map((c) => c.id),
+    [beta.id, acme.id],
+  )
+
+  assert.deepEqual(
+    (await openmeter.customers.list({ subject: 'CUSTOMER-1' })).items.map((c) => c.id),
+    [acme.id],
+    'subject filter: case-insensitive partial match',
+  )
+  assert.deepEqual(
+    (await openmeter.customers.list({ name: 'beta' })).items.map((c) => c.id),
+    [beta.id],
+  )
+  assert.deepEqual(
+    (await openmeter.customers.list({ primaryEmail: '@acme' })).items.map((c) => c.id),
+    [acme.id],
+  )
+  assert.deepEqual((await openmeter.customers.list({ key: 'nobody' })).items, [])
+})
+
+await step('customers.update replaces the customer', async () => {
+  const updated = checkCustomer(
+    await openmeter.customers.update(acme.id, {
+      name: 'ACME Corporation',
+      key: 'acme',
+      usageAttribution: { subjectKeys: ['customer-1', 'customer-2'] },
+      primaryEmail: 'invoices@acme.example',
+      currency: 'USD',
+    }),
+    'customers.update',
+  )
+  assert.equal(updated.id, acme.id)
+  assert.equal(updated.name, 'ACME Corporation')
+  assert.deepEqual(updated.usageAttribution, { subjectKeys: ['customer-1', 'customer-2'] })
+  assert.equal(updated.primaryEmail, 'invoices@acme.example')
+  assert.equal(updated.description, undefined, 'a replace clears what it leaves out')
+  assert.equal(updated.billingAddress, undefined, 'a replace clears what it leaves out')
+  assert.equal(updated.createdAt.toISOString(), acme.createdAt.toISOString())
+  assert.ok(updated.updatedAt >= acme.updatedAt, 'updatedAt never goes back')
+
+  await expectStatus(
+    409,
+    () => openmeter.customers.update(beta.id, { name: 'Beta LLC', usageAttribution: { subjectKeys: ['customer-2'] } }),
+    'giving Beta a subject ACME holds',
+  )
+  await expectStatus(404, () => openmeter.customers.update('no-such-customer', { name: 'x' }), 'customers.update of an unknown key')
+})
+
+await step('customers.delete soft-deletes (answered by id with deletedAt, key and subjects free again)', async () => {
+  assert.equal(await openmeter.customers.delete('acme'), undefined, 'delete answers 204 No Content')
+  const deleted = checkCustomer(await openmeter.customers.get(acme.id), 'customers.get of a deleted customer')
+  assert.ok(deleted.deletedAt instanceof Date, 'a deleted customer carries deletedAt as an RFC 3339 date-time')
+  await expectStatus(404, () => openmeter.customers.get('acme'), 'customers.get by the key of a deleted customer')
+  await expectStatus(404, () => openmeter.customers.delete(acme.id), 'deleting a deleted customer')
+
+  assert.deepEqual(
+    (await openmeter.customers.list()).items.map((c) => c.id),
+    [beta.id],
+  )
+  assert.deepEqual(
+    (await openmeter.customers.list({ includeDeleted: true })).items.map((c) => c.id),
+    [acme.id, beta.id],
+  )
+
+  const reborn = checkCustomer(
+    await openmeter.customers.create({ name: 'ACME Again', key: 'acme', usageAttribution: { subjectKeys: ['customer-1'] } }),
+    'customers.create',
+  )
+  assert.notEqual(reborn.id, acme.id)
+  assert.equal((await openmeter.customers.get('acme')).id, reborn.id)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
 // Meter deletion
 
 await step('meters.delete', async () => {
