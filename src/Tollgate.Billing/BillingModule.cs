@@ -6,6 +6,7 @@ using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Storage;
+using Tollgate.Billing.Subscriptions;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
 
@@ -49,6 +50,11 @@ public static class BillingModule
         services.AddSingleton<IDocumentKind>(Customer.Kind);
         services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
+
+        services.AddSingleton<IDocumentKind>(Subscription.Kind);
+        services.TryAddSingleton<ISubscriptionItemEffects, SubscriptionItemEffects>();
+        services.AddSingleton<SubscriptionService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(SubscriptionJson.Default));
         return services;
     }
 
@@ -60,6 +66,7 @@ public static class BillingModule
         routes.MapAddonsApi();
         routes.MapPlanAddonsApi();
         routes.MapCustomersApi();
+        routes.MapSubscriptionsApi();
         return routes;
     }
 }
