@@ -86,9 +86,17 @@ public sealed record Subscription : IBillingDocument
         Alignment = AlignmentAt(now),
     };
 
-    /// <summary>When phase <paramref name="index"/> ends: the next phase's start, else the subscription's end.</summary>
-    public DateTimeOffset? PhaseEnd(int index) =>
-        index + 1 < Phases!.Count ? Phases[index + 1].ActiveFrom : ActiveTo;
+    /// <summary>When phase <paramref name="index"/> ends: the next phase's start or the subscription's end, whichever is first.</summary>
+    public DateTimeOffset? PhaseEnd(int index)
+    {
+        DateTimeOffset? next = index + 1 < Phases!.Count ? Phases[index + 1].ActiveFrom : null;
+        return (next, ActiveTo) switch
+        {
+            ({ } n, { } end) => n < end ? n : end,
+            ({ } n, null) => n,
+            (null, var end) => end,
+        };
+    }
 
     /// <summary>When <paramref name="item"/> of phase <paramref name="phaseIndex"/> stops: its own end or its phase's, whichever is first.</summary>
     public DateTimeOffset? ItemEnd(int phaseIndex, SubscriptionItem item)
