@@ -64,7 +64,8 @@ internal static class SubscriptionSchedule
             StartAfter = startAfter.ToString(),
             ActiveFrom = start,
             UpdatedAt = now,
-            Items = [.. phase.Items.Select(i => i.ActiveFrom < start ? i with { ActiveFrom = start, UpdatedAt = now } : i)],
+            // Items that began with the phase move with it (earlier or later); one added later never starts before it.
+            Items = [.. phase.Items.Select(i => i.ActiveFrom == phase.ActiveFrom || i.ActiveFrom < start ? i with { ActiveFrom = start, UpdatedAt = now } : i)],
         };
     }
 

@@ -396,6 +396,13 @@ public abstract class SubscriptionsApiTests(TestStore store)
         await JsonAsync(removed, HttpStatusCode.OK);
         Assert.Equal([T("2026-01-01T00:00:00Z"), T("2026-01-22T00:00:00Z")], await PhaseStartsAsync(server, id));
 
+        // The paid phase's items moved out and back with it.
+        using var expanded = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/subscriptions/{id}"));
+        var paid = expanded.RootElement.GetProperty("phases")[1];
+        Assert.Equal("paid", paid.GetProperty("key").GetString());
+        Assert.All(paid.GetProperty("items").EnumerateArray(), item => Assert.Equal(T("2026-01-22T00:00:00Z"), item.GetProperty("activeFrom").GetDateTimeOffset()));
+        Assert.Equal(2, paid.GetProperty("items").GetArrayLength());
+
         using var current = await PatchAsync(server, id, """{"customizations":[{"op":"remove_phase","phaseKey":"trial","shift":"next"}]}""");
         await AssertProblemAsync(current, "customizations[0].phaseKey");
         clock.Advance(TimeSpan.FromMinutes(1));
