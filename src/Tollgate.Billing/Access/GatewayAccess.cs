@@ -5,8 +5,8 @@ using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
 using Tollgate.Gateway.Access;
-using Tollgate.Store.Counters;
 using Tollgate.Store;
+using Tollgate.Store.Counters;
 
 namespace Tollgate.Billing.Access;
 
