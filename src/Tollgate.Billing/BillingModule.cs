@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Billing.Access;
+using Tollgate.Billing.Api;
 using Tollgate.Billing.Catalog.AddOns;
 using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
@@ -35,6 +36,12 @@ public static class BillingModule
         services.AddSingleton(sp => new BillingRepository(
             sp.GetRequiredService<BillingStore>(), sp.GetServices<IDocumentKind>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<BillingRefresher>();
+        // OpenMeter writes times in UTC with a Z; the contexts' own converters do not reach the HTTP options.
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new UtcTimeConverter());
+            json.SerializerOptions.Converters.Add(new NullableUtcTimeConverter());
+        });
 
         services.AddSingleton<IDocumentKind>(Feature.Kind);
         services.AddSingleton<FeatureService>();

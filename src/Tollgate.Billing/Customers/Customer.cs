@@ -84,7 +84,7 @@ public sealed record Address
     public string? PhoneNumber { get; init; }
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
 [JsonSerializable(typeof(Customer))]
 [JsonSerializable(typeof(CustomerInputs))]
 [JsonSerializable(typeof(List<Customer>))]

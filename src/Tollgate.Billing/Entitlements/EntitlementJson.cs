@@ -5,7 +5,7 @@ using Tollgate.Billing.Api;
 namespace Tollgate.Billing.Entitlements;
 
 // Quantities are JSON numbers here (OpenMeter's entitlement schemas say number/double), written from decimals exactly.
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
 [JsonSerializable(typeof(Entitlement))]
 [JsonSerializable(typeof(Grant))]
 [JsonSerializable(typeof(EntitlementCreateInputs))]

@@ -123,7 +123,7 @@ public sealed record SubscriptionPhaseCreate
     public string? Duration { get; init; }
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, AllowOutOfOrderMetadataProperties = true)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, AllowOutOfOrderMetadataProperties = true, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
 [JsonSerializable(typeof(Subscription))]
 [JsonSerializable(typeof(SubscriptionCreate))]
 [JsonSerializable(typeof(SubscriptionChange))]

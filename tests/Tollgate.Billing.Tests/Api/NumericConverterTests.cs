@@ -28,3 +28,13 @@ public sealed class NumericConverterTests
     public void Refuses_what_is_not_a_decimal(string json) =>
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<decimal>(json, Options));
 }
+
+public sealed class UtcTimeConverterTests
+{
+    [Theory]
+    [InlineData("2024-01-01T01:01:01.001+00:00", "2024-01-01T01:01:01.001Z")]
+    [InlineData("2024-01-01T03:01:01+02:00", "2024-01-01T01:01:01Z")]
+    [InlineData("2024-01-01T01:01:01.120Z", "2024-01-01T01:01:01.12Z")]
+    public void Writes_utc_with_a_z_and_no_trailing_zeros(string time, string written) =>
+        Assert.Equal(written, UtcTimeConverter.Format(DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture)));
+}

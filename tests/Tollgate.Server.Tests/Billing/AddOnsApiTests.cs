@@ -39,7 +39,7 @@ public abstract class AddOnsApiTests(TestStore store)
         var (published, active) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/addons/{addonId}/publish");
         Assert.Equal(HttpStatusCode.OK, published);
         Assert.Equal("active", active.GetProperty("status").GetString());
-        Assert.Equal("2026-04-01T01:00:00+00:00", active.GetProperty("effectiveFrom").GetString());
+        Assert.Equal("2026-04-01T01:00:00Z", active.GetProperty("effectiveFrom").GetString());
         var (replaceActive, _) = await Catalog.SendAsync(server, HttpMethod.Put, $"/api/v1/addons/{addonId}", """{"name":"x","instanceType":"single","rateCards":[]}""");
         Assert.Equal(HttpStatusCode.Conflict, replaceActive);
 
@@ -88,7 +88,7 @@ public abstract class AddOnsApiTests(TestStore store)
         var (archived, archivedAddon) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/addons/{addonId}/archive");
         Assert.Equal(HttpStatusCode.OK, archived);
         Assert.Equal("archived", archivedAddon.GetProperty("status").GetString());
-        Assert.Equal("2026-04-03T02:00:00+00:00", archivedAddon.GetProperty("effectiveTo").GetString());
+        Assert.Equal("2026-04-03T02:00:00Z", archivedAddon.GetProperty("effectiveTo").GetString());
 
         // The draft plan version now offers an archived add-on, so it cannot be published.
         await Catalog.AssertRefusedAsync(server, $"/api/v1/plans/{next.GetProperty("id").GetString()}/publish", null, "addonId");
@@ -117,7 +117,7 @@ public abstract class AddOnsApiTests(TestStore store)
         await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/addons/{v2.GetProperty("id").GetString()}/publish");
         using (var v1Read = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/addons/{v1.GetProperty("id").GetString()}")))
         {
-            Assert.Equal("2026-05-01T00:02:00+00:00", v1Read.RootElement.GetProperty("effectiveTo").GetString());
+            Assert.Equal("2026-05-01T00:02:00Z", v1Read.RootElement.GetProperty("effectiveTo").GetString());
             Assert.Equal("archived", v1Read.RootElement.GetProperty("status").GetString());
         }
 

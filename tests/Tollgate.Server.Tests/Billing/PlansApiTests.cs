@@ -30,7 +30,7 @@ public abstract class PlansApiTests(TestStore store)
         var (published, active) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/plans/{id}/publish");
         Assert.Equal(HttpStatusCode.OK, published);
         Assert.Equal("active", active.GetProperty("status").GetString());
-        Assert.Equal("2026-02-01T09:05:00+00:00", active.GetProperty("effectiveFrom").GetString());
+        Assert.Equal("2026-02-01T09:05:00Z", active.GetProperty("effectiveFrom").GetString());
 
         using var byKey = JsonDocument.Parse(await server.GetStringAsync("/api/v1/plans/token"));
         var read = byKey.RootElement;
@@ -100,11 +100,11 @@ public abstract class PlansApiTests(TestStore store)
 
         clock.Advance(TimeSpan.FromHours(1));
         var (_, v2Active) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/plans/{v2Id}/publish");
-        Assert.Equal("2026-03-01T03:00:00+00:00", v2Active.GetProperty("effectiveFrom").GetString());
+        Assert.Equal("2026-03-01T03:00:00Z", v2Active.GetProperty("effectiveFrom").GetString());
         using (var v1Closed = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/plans/{v1Id}")))
         {
-            Assert.Equal("2026-03-01T01:00:00+00:00", v1Closed.RootElement.GetProperty("effectiveFrom").GetString());
-            Assert.Equal("2026-03-01T03:00:00+00:00", v1Closed.RootElement.GetProperty("effectiveTo").GetString());
+            Assert.Equal("2026-03-01T01:00:00Z", v1Closed.RootElement.GetProperty("effectiveFrom").GetString());
+            Assert.Equal("2026-03-01T03:00:00Z", v1Closed.RootElement.GetProperty("effectiveTo").GetString());
             Assert.Equal("archived", v1Closed.RootElement.GetProperty("status").GetString());
         }
 
@@ -131,7 +131,7 @@ public abstract class PlansApiTests(TestStore store)
         var (archived, v2Archived) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/plans/{v2Id}/archive");
         Assert.Equal(HttpStatusCode.OK, archived);
         Assert.Equal("archived", v2Archived.GetProperty("status").GetString());
-        Assert.Equal("2026-03-02T03:00:00+00:00", v2Archived.GetProperty("effectiveTo").GetString());
+        Assert.Equal("2026-03-02T03:00:00Z", v2Archived.GetProperty("effectiveTo").GetString());
         var (archiveAgain, _) = await Catalog.SendAsync(server, HttpMethod.Post, $"/api/v1/plans/{v2Id}/archive");
         Assert.Equal(HttpStatusCode.Conflict, archiveAgain);
 
@@ -151,7 +151,7 @@ public abstract class PlansApiTests(TestStore store)
         using var all = JsonDocument.Parse(await server.GetStringAsync("/api/v1/plans?includeDeleted=true&orderBy=version&order=DESC"));
         var items = all.RootElement.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal([2, 1], items.Select(i => i.GetProperty("version").GetInt32()));
-        Assert.Equal("2026-03-02T03:00:00+00:00", items[0].GetProperty("deletedAt").GetString());
+        Assert.Equal("2026-03-02T03:00:00Z", items[0].GetProperty("deletedAt").GetString());
         using var live = JsonDocument.Parse(await server.GetStringAsync("/api/v1/plans"));
         Assert.Equal(1, live.RootElement.GetProperty("totalCount").GetInt32());
     }

@@ -73,7 +73,7 @@ public sealed record FeatureCreateInputs
     public JsonElement? UnitCost { get; init; }
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
 [JsonSerializable(typeof(Feature))]
 [JsonSerializable(typeof(FeatureCreateInputs))]
 [JsonSerializable(typeof(List<Feature>))]

@@ -49,7 +49,7 @@ public sealed record PlanReplaceUpdate
     public IReadOnlyList<PlanPhase?>? Phases { get; init; }
 }
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, AllowOutOfOrderMetadataProperties = true)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, AllowOutOfOrderMetadataProperties = true, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
 [JsonSerializable(typeof(Plan))]
 [JsonSerializable(typeof(PlanCreate))]
 [JsonSerializable(typeof(PlanReplaceUpdate))]
