@@ -1182,6 +1182,43 @@ await step('customers.entitlements.list, get; listGrants; entitlements.grants.li
   )
 })
 
+await step('entitlementsV1 (subject paths): grant this month, value, list, void the grant', async () => {
+  // The subject kong-air is the customer's usage; v1 calls name the subject.
+  const listed = await openmeter.entitlementsV1.list({ subject: ['kong-air'] })
+  assert.deepEqual(sorted(listed.map((e) => e.id)), sorted([meteredEnt.id, booleanEnt.id, staticEnt.id]))
+
+  const month = currentMonth()
+  const extra = await openmeter.entitlementsV1.grants.create('kong-air', 'ai_token', {
+    amount: 500,
+    priority: 5,
+    effectiveAt: new Date(month.from),
+    expiration: { duration: 'MONTH', count: 1 },
+  })
+  assert.match(extra.id, ULID, 'a grant id is a ULID')
+  assert.equal(extra.entitlementId, meteredEnt.id)
+  assert.equal(extra.amount, 500)
+  assert.equal(extra.expiresAt.toISOString(), month.to, 'a one-month grant from the 1st expires on the next 1st')
+
+  const value = await openmeter.entitlementsV1.value('kong-air', 'ai_token')
+  assert.deepEqual(
+    { hasAccess: value.hasAccess, balance: value.balance, usage: value.usage, overage: value.overage },
+    { hasAccess: true, balance: 925, usage: 25, overage: 0 },
+    '425 left of the rolled-over grant plus the new 500',
+  )
+  assert.deepEqual(
+    sorted((await openmeter.entitlementsV1.grants.list('kong-air', 'ai_token')).map((g) => g.id)),
+    sorted([grant.id, extra.id]),
+  )
+
+  assert.equal(await openmeter.entitlements.grants.void(extra.id), undefined, 'void answers 204 No Content')
+  const after = await openmeter.customers.getAccess('kong-air')
+  assert.equal(after.entitlements.ai_token.balance, 425, 'a voided grant no longer counts')
+  const all = await openmeter.entitlementsV1.grants.listAll({ subject: ['kong-air'], includeDeleted: true })
+  const voided = all.find((g) => g.id === extra.id)
+  assert.ok(voided?.voidedAt instanceof Date, 'a voided grant carries voidedAt')
+  await expectStatus(404, () => openmeter.entitlements.grants.void('01HZZZZZZZZZZZZZZZZZZZZZZZ'), 'voiding an unknown grant')
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // Meter deletion
 
