@@ -1219,6 +1219,22 @@ await step('entitlementsV1 (subject paths): grant this month, value, list, void 
   await expectStatus(404, () => openmeter.entitlements.grants.void('01HZZZZZZZZZZZZZZZZZZZZZZZ'), 'voiding an unknown grant')
 })
 
+await step('customers.entitlements.resetUsage starts a new usage period now, rolling the balance over', async () => {
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000)
+  assert.equal(await openmeter.customers.entitlements.resetUsage('kong-air', 'ai_token', { effectiveAt: at, retainAnchor: false }), undefined, 'reset answers 204 No Content')
+  const reset = await openmeter.customers.entitlements.get('kong-air', meteredEnt.id)
+  assert.equal(reset.lastReset.toISOString(), at.toISOString())
+  assert.equal(reset.currentUsagePeriod.from.toISOString(), at.toISOString(), 'without retainAnchor the period restarts at the reset')
+  assert.equal(reset.usagePeriod.anchor.toISOString(), at.toISOString(), 'without retainAnchor the anchor moves to the reset')
+  const value = await openmeter.customers.entitlements.value('kong-air', 'ai_token')
+  assert.deepEqual(
+    { hasAccess: value.hasAccess, balance: value.balance, usage: value.usage, overage: value.overage },
+    { hasAccess: true, balance: 425, usage: 0, overage: 0 },
+    'the 425 left roll over (up to 1000); nothing used since',
+  )
+  await expectStatus(400, () => openmeter.customers.entitlements.resetUsage('kong-air', 'ai_token', { effectiveAt: new Date(ANCHOR) }), 'a reset before the last one')
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // Meter deletion
 
