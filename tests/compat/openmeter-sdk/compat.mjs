@@ -1236,6 +1236,24 @@ await step('customers.entitlements.resetUsage starts a new usage period now, rol
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+// Plan archive (last: subscriptions above need the plan active)
+
+await step('plans.archive ends the active version; new subscriptions can no longer get it', async () => {
+  const archived = checkPlan(await openmeter.plans.archive(tokenV2.id), 'plans.archive')
+  assert.equal(archived.id, tokenV2.id)
+  assert.equal(archived.version, 2)
+  assert.equal(archived.status, 'archived')
+  assert.ok(archived.effectiveTo instanceof Date, 'an archived plan has effectiveTo')
+  assert.ok(archived.effectiveTo >= archived.effectiveFrom, 'effectiveTo is not before effectiveFrom')
+  await expectStatus(409, () => openmeter.plans.archive(tokenV2.id), 'archiving an archived version')
+  assert.deepEqual((await openmeter.plans.list({ key: ['token'], status: ['active'] })).items, [])
+  assert.deepEqual(
+    (await openmeter.plans.list({ key: ['token'], status: ['archived'], orderBy: 'version' })).items.map((p) => p.id),
+    [tokenV1.id, tokenV2.id],
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
 // Meter deletion
 
 await step('meters.delete', async () => {
