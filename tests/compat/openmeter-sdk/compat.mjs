@@ -1235,6 +1235,31 @@ await step('customers.entitlements.resetUsage starts a new usage period now, rol
   await expectStatus(400, () => openmeter.customers.entitlements.resetUsage('kong-air', 'ai_token', { effectiveAt: new Date(ANCHOR) }), 'a reset before the last one')
 })
 
+await step('customers.entitlements.override replaces the static entitlement; entitlements.list (v2) filters', async () => {
+  const replaced = await openmeter.customers.entitlements.override('kong-air', 'model_access', {
+    type: 'static',
+    featureKey: 'model_access',
+    config: JSON.stringify({ models: ['gpt-4', 'gpt-4o'] }),
+  })
+  assert.notEqual(replaced.id, staticEnt.id, 'an override is a new entitlement')
+  assert.equal(replaced.featureKey, 'model_access')
+  assert.equal(replaced.config, '{"models":["gpt-4","gpt-4o"]}')
+  assert.equal((await openmeter.customers.entitlements.get('kong-air', 'model_access')).id, replaced.id)
+  assert.equal((await openmeter.customers.getAccess('kong-air')).entitlements.model_access.config, '{"models":["gpt-4","gpt-4o"]}')
+  staticEnt = replaced
+
+  const statics = await openmeter.entitlements.list({ query: { customerKeys: ['kong-air'], entitlementType: ['static'] } })
+  assert.deepEqual(
+    statics.items.map((e) => e.id),
+    [replaced.id],
+  )
+  const metered = await openmeter.entitlements.list({ query: { feature: ['ai_token'] } })
+  assert.deepEqual(
+    metered.items.map((e) => [e.id, e.customerKey]),
+    [[meteredEnt.id, 'kong-air']],
+  )
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // Plan archive (last: subscriptions above need the plan active)
 
