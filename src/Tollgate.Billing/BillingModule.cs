@@ -8,6 +8,7 @@ using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
+using Tollgate.Billing.Subscriptions;
 using Tollgate.Gateway.Access;
 using Tollgate.Store;
 using Tollgate.Store.Postgres;
@@ -53,6 +54,11 @@ public static class BillingModule
         services.AddSingleton<CustomerService>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CustomerJson.Default));
 
+        services.AddSingleton<IDocumentKind>(Subscription.Kind);
+        services.TryAddSingleton<ISubscriptionItemEffects, SubscriptionItemEffects>();
+        services.AddSingleton<SubscriptionService>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(SubscriptionJson.Default));
+
         services.AddSingleton<IDocumentKind>(Entitlement.Kind);
         services.AddSingleton<IDocumentKind>(Grant.Kind);
         services.AddSingleton<EntitlementService>();
@@ -74,6 +80,7 @@ public static class BillingModule
         routes.MapPlansApi();
         routes.MapAddonsApi();
         routes.MapPlanAddonsApi();
+        routes.MapSubscriptionsApi();
         routes.MapEntitlementsApi();
         return routes;
     }

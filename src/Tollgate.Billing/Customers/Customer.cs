@@ -41,6 +41,9 @@ public sealed record Customer : IBillingDocument
     /// <summary>Filled in answers from the customer's active subscription; not stored.</summary>
     public string? CurrentSubscriptionId { get; init; }
 
+    /// <summary>Filled in answers with <c>expand=subscriptions</c>; not stored.</summary>
+    public IReadOnlyList<Subscriptions.Subscription>? Subscriptions { get; init; }
+
     public Dictionary<string, JsonElement>? Annotations { get; init; }
 
     [JsonIgnore]

@@ -1,4 +1,5 @@
 using Tollgate.Billing.Storage;
+using Tollgate.Billing.Subscriptions;
 
 namespace Tollgate.Billing.Customers;
 
@@ -61,6 +62,12 @@ public sealed class CustomerService(BillingRepository repository)
         if (customer is null || customer.IsDeleted)
         {
             throw new BillingNotFoundException($"customer \"{idOrKey}\" not found");
+        }
+
+        // As OpenMeter: a customer whose subscription runs or is to come is not deleted; cancel (or delete) it first.
+        if (SubscriptionService.OfCustomer(change.State, customer.Id).FirstOrDefault(s => s.IsLiveAt(change.Now)) is { } subscription)
+        {
+            throw new BillingConflictException($"customer {customer.Id} has subscription {subscription.Id} ({SubscriptionService.Name(subscription.StatusAt(change.Now))}); cancel it, or delete it while it is scheduled, before deleting the customer");
         }
 
         return change.Put(Customer.Kind, customer with { DeletedAt = change.Now, UpdatedAt = change.Now });

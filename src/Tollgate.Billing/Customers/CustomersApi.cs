@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Billing.Api;
 using Tollgate.Billing.Storage;
+using Tollgate.Billing.Subscriptions;
 
 namespace Tollgate.Billing.Customers;
 
@@ -31,23 +32,24 @@ public static class CustomersApi
         var descending = QueryValues.Descending(query);
         // OpenMeter orders customers by name unless told otherwise.
         var orderBy = QueryValues.OneOf(query, "orderBy", ["id", "name", "createdAt"]) ?? "name";
-        RequireExpands(query);
+        var expand = RequireExpands(query);
+        var state = repository.Current;
+        var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var key = Text(query, "key");
         var name = Text(query, "name");
         var primaryEmail = Text(query, "primaryEmail");
         var subject = Text(query, "subject");
 
-        IEnumerable<Customer> customers = repository.Current.All(Customer.Kind)
+        IEnumerable<Customer> customers = state.All(Customer.Kind)
             .Where(c => includeDeleted || !c.IsDeleted)
             .Where(c => key is null || Contains(c.Key, key))
             .Where(c => name is null || Contains(c.Name, name))
             .Where(c => primaryEmail is null || Contains(c.PrimaryEmail, primaryEmail))
             .Where(c => subject is null || c.UsageAttribution.SubjectKeys.Exists(s => Contains(s, subject)));
-        if (Text(query, "planKey") is not null)
+        if (Text(query, "planKey") is { } planKey)
         {
-            // planKey matches the plan of the customer's active subscription; until subscriptions exist in
-            // Tollgate no customer has one, so the filter matches nobody (as OpenMeter answers for such customers).
-            customers = [];
+            // planKey matches the plan of the subscription running for the customer now.
+            customers = customers.Where(c => SubscriptionService.CurrentOf(state, c.Id, now)?.Plan?.Key == planKey);
         }
 
         customers = orderBy switch
@@ -56,29 +58,40 @@ public static class CustomersApi
             "createdAt" => QueryValues.Order(customers, c => c.CreatedAt, descending),
             _ => QueryValues.Order(customers, c => c.Name, descending),
         };
-        return TypedResults.Ok(paging.ToPage(customers.ToList()));
+        return TypedResults.Ok(paging.ToPage<Customer>([.. customers.Select(c => Answer(state, c, now, expand))]));
     }
 
-    private static async Task<Created<Customer>> CreateAsync(HttpRequest request, CustomerService service)
+    private static async Task<Created<Customer>> CreateAsync(HttpRequest request, CustomerService service, BillingRepository repository)
     {
         var input = await BillingEndpoints.ReadAsync(request, CustomerJson.Default.CustomerInputs);
         var customer = await service.CreateAsync(input, request.HttpContext.RequestAborted);
-        return TypedResults.Created($"/api/v1/customers/{customer.Id}", customer);
+        return TypedResults.Created($"/api/v1/customers/{customer.Id}", Answer(repository, customer, expand: false));
     }
 
     private static Ok<Customer> Get(string customerIdOrKey, HttpRequest request, BillingRepository repository)
     {
-        RequireExpands(request.Query);
+        var expand = RequireExpands(request.Query);
         return CustomerLookup.FindIncludingDeleted(repository.Current, customerIdOrKey) is { } customer
-            ? TypedResults.Ok(customer)
+            ? TypedResults.Ok(Answer(repository, customer, expand))
             : throw new BillingNotFoundException($"customer \"{customerIdOrKey}\" not found");
     }
 
-    private static async Task<Ok<Customer>> ReplaceAsync(string customerIdOrKey, HttpRequest request, CustomerService service)
+    private static async Task<Ok<Customer>> ReplaceAsync(string customerIdOrKey, HttpRequest request, CustomerService service, BillingRepository repository)
     {
         var input = await BillingEndpoints.ReadAsync(request, CustomerJson.Default.CustomerInputs);
-        return TypedResults.Ok(await service.ReplaceAsync(customerIdOrKey, input, request.HttpContext.RequestAborted));
+        var customer = await service.ReplaceAsync(customerIdOrKey, input, request.HttpContext.RequestAborted);
+        return TypedResults.Ok(Answer(repository, customer, expand: false));
     }
+
+    private static Customer Answer(BillingRepository repository, Customer customer, bool expand) =>
+        Answer(repository.Current, customer, BillingRepository.Truncate(repository.Time.GetUtcNow()), expand);
+
+    /// <summary>The customer as answered: its running subscription's id and, with <c>expand=subscriptions</c>, its subscriptions.</summary>
+    private static Customer Answer(BillingState state, Customer customer, DateTimeOffset now, bool expand) => customer with
+    {
+        CurrentSubscriptionId = SubscriptionService.CurrentOf(state, customer.Id, now)?.Id,
+        Subscriptions = expand ? [.. SubscriptionService.OfCustomer(state, customer.Id).Select(s => s.AsOf(now))] : null,
+    };
 
     private static async Task<NoContent> DeleteAsync(string customerIdOrKey, CustomerService service, CancellationToken cancellationToken)
     {
@@ -86,12 +99,10 @@ public static class CustomersApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>
-    /// <c>expand</c> takes only <c>subscriptions</c>; it is checked, and adds nothing yet because Tollgate has no
-    /// subscriptions to expand (the subscriptions slice fills it in).
-    /// </summary>
-    private static void RequireExpands(IQueryCollection query)
+    /// <summary><c>expand</c> takes only <c>subscriptions</c>; true when it is asked for.</summary>
+    private static bool RequireExpands(IQueryCollection query)
     {
+        var expanded = false;
         foreach (var value in query["expand"])
         {
             foreach (var expand in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -100,8 +111,12 @@ public static class CustomersApi
                 {
                     throw new BillingValidationException("expand", $"\"{expand}\" cannot be expanded; the only expand is: subscriptions");
                 }
+
+                expanded = true;
             }
         }
+
+        return expanded;
     }
 
     private static string? Text(IQueryCollection query, string name) => query[name].ToString() is { Length: > 0 } value ? value : null;

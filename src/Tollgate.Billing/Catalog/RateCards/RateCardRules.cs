@@ -37,7 +37,7 @@ public static partial class RateCardRules
         }
     }
 
-    private static void Validate(BillingState state, string at, RateCard rateCard, IsoDuration? planCadence)
+    internal static void Validate(BillingState state, string at, RateCard rateCard, IsoDuration? planCadence)
     {
         Keys.Require($"{at}.key", rateCard.Key);
         Text($"{at}.name", rateCard.Name, 256, required: true);
