@@ -1261,6 +1261,144 @@ await step('customers.entitlements.override replaces the static entitlement; ent
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+// Subscriptions: a customer subscribed to plan token by its key, changed to another plan, canceled
+
+let cargo
+let tokenPro
+let subscription
+let changed
+
+/** The month arithmetic of billing periods: anchor + n months, the day clamped to the month's last (Jan 31 → Feb 28). */
+function addMonths(anchor, months) {
+  const d = new Date(anchor)
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()))
+  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
+  target.setUTCDate(Math.min(d.getUTCDate(), last))
+  return target
+}
+
+/** The end of the monthly billing period (from the anchor) that contains the instant. */
+function billingPeriodEnd(anchor, at) {
+  for (let n = 1; ; n++) {
+    const end = addMonths(anchor, n)
+    if (end > at) {
+      return end
+    }
+  }
+}
+
+await step('plans.create and publish token_pro; customers.create Kong Air Cargo', async () => {
+  const pro = tokenPlan('Token Pro')
+  pro.key = 'token_pro'
+  pro.phases[0].rateCards[0].price = { type: 'unit', amount: '0.000015' }
+  tokenPro = await openmeter.plans.create(pro)
+  assert.equal(tokenPro.key, 'token_pro')
+  assert.equal(tokenPro.version, 1)
+  tokenPro = await openmeter.plans.publish(tokenPro.id)
+  assert.equal(tokenPro.status, 'active')
+
+  cargo = checkCustomer(
+    await openmeter.customers.create({ name: 'Kong Air Cargo', key: 'kong-air-cargo', usageAttribution: { subjectKeys: ['kong-air-cargo'] }, currency: 'USD' }),
+    'customers.create',
+  )
+})
+
+await step('subscriptions.create from the plan key token (its active version 2)', async () => {
+  const before = Date.now()
+  subscription = await openmeter.subscriptions.create({ customerKey: 'kong-air-cargo', plan: { key: 'token' }, timing: 'immediate' })
+  assert.match(subscription.id, ULID, 'a subscription id is a ULID')
+  assert.equal(subscription.customerId, cargo.id)
+  assert.deepEqual(subscription.plan, { id: tokenV2.id, key: 'token', version: 2 })
+  assert.equal(subscription.name, 'Token v2', 'the name defaults to the plan\'s')
+  assert.equal(subscription.status, 'active')
+  assert.equal(subscription.currency, 'USD')
+  assert.equal(subscription.billingCadence, 'P1M')
+  assert.ok(subscription.activeFrom instanceof Date, 'activeFrom must be an RFC 3339 date-time')
+  assert.ok(subscription.activeFrom.getTime() >= before - 1000 && subscription.activeFrom.getTime() <= Date.now(), 'an immediate subscription starts now')
+  assert.equal(subscription.activeTo, undefined, 'a running subscription has no activeTo')
+  assert.equal(subscription.billingAnchor.toISOString(), subscription.activeFrom.toISOString(), 'the billing anchor defaults to the start')
+
+  await expectStatus(409, () => openmeter.subscriptions.create({ customerKey: 'kong-air-cargo', plan: { key: 'token_pro' }, timing: 'immediate' }), 'a second subscription at the same time')
+  // The spec lists no 404 for createSubscription: an unknown customer is a 400 naming the field.
+  await expectStatus(400, () => openmeter.subscriptions.create({ customerKey: 'no-such-customer', plan: { key: 'token' } }), 'an unknown customer')
+})
+
+await step('subscriptions.get (expanded: phases, items, prices) and the access it gives', async () => {
+  const got = await openmeter.subscriptions.get(subscription.id)
+  assert.equal(got.id, subscription.id)
+  assert.equal(got.status, 'active')
+  assert.deepEqual(got.plan, { id: tokenV2.id, key: 'token', version: 2 })
+  assert.equal(got.phases.length, 1)
+  const [phase] = got.phases
+  assert.equal(phase.key, 'default')
+  assert.equal(phase.activeFrom.toISOString(), subscription.activeFrom.toISOString())
+  assert.deepEqual(
+    phase.items.map((i) => [i.key, i.featureKey, i.billingCadence, i.price]),
+    [['ai_token', 'ai_token', 'P1M', { type: 'unit', amount: '0.00002' }]],
+  )
+  await expectStatus(404, () => openmeter.subscriptions.get('01HZZZZZZZZZZZZZZZZZZZZZZZ'), 'subscriptions.get of an unknown id')
+
+  // The plan's boolean entitlement template becomes the customer's entitlement.
+  const access = await openmeter.customers.getAccess('kong-air-cargo')
+  assert.deepEqual(Object.keys(access.entitlements), ['ai_token'])
+  assert.equal(access.entitlements.ai_token.hasAccess, true)
+})
+
+await step('customers.listSubscriptions', async () => {
+  const page = await openmeter.customers.listSubscriptions('kong-air-cargo')
+  assert.equal(page.totalCount, 1)
+  assert.deepEqual(
+    page.items.map((s) => [s.id, s.status, s.plan.key]),
+    [[subscription.id, 'active', 'token']],
+  )
+  assert.deepEqual((await openmeter.customers.listSubscriptions('kong-air')).items, [])
+})
+
+await step('subscriptions.change to plan token_pro immediately', async () => {
+  const result = await openmeter.subscriptions.change(subscription.id, { timing: 'immediate', plan: { key: 'token_pro' } })
+  const { current, next } = result
+  changed = next
+  assert.equal(current.id, subscription.id)
+  assert.ok(current.activeTo instanceof Date, 'the changed subscription ends')
+  assert.equal(current.status, 'inactive')
+  assert.notEqual(next.id, subscription.id)
+  assert.equal(next.customerId, cargo.id)
+  assert.deepEqual(next.plan, { id: tokenPro.id, key: 'token_pro', version: 1 })
+  assert.equal(next.status, 'active')
+  assert.equal(next.activeFrom.toISOString(), current.activeTo.toISOString(), 'the next subscription starts where the current one ends')
+  assert.deepEqual(next.phases[0].items[0].price, { type: 'unit', amount: '0.000015' })
+
+  const page = await openmeter.customers.listSubscriptions('kong-air-cargo', { status: ['active'] })
+  assert.deepEqual(
+    page.items.map((s) => s.id),
+    [next.id],
+  )
+  assert.equal((await openmeter.subscriptions.get(subscription.id)).status, 'inactive')
+})
+
+await step('subscriptions.cancel at the next billing cycle, unscheduleCancelation, then cancel immediately', async () => {
+  const scheduled = await openmeter.subscriptions.cancel(changed.id, { timing: 'next_billing_cycle' })
+  assert.equal(scheduled.id, changed.id)
+  assert.equal(scheduled.status, 'canceled')
+  assert.equal(
+    scheduled.activeTo.toISOString(),
+    billingPeriodEnd(scheduled.billingAnchor, new Date()).toISOString(),
+    'a next-cycle cancel ends the subscription at the end of the current billing period',
+  )
+
+  const resumed = await openmeter.subscriptions.unscheduleCancelation(changed.id)
+  assert.equal(resumed.status, 'active')
+  assert.equal(resumed.activeTo, undefined)
+
+  const canceled = await openmeter.subscriptions.cancel(changed.id, { timing: 'immediate' })
+  assert.equal(canceled.status, 'inactive')
+  assert.ok(canceled.activeTo instanceof Date)
+  assert.ok(canceled.activeTo.getTime() <= Date.now(), 'an immediate cancel ends it now')
+  assert.deepEqual((await openmeter.customers.listSubscriptions('kong-air-cargo', { status: ['active'] })).items, [])
+  assert.deepEqual((await openmeter.customers.getAccess('kong-air-cargo')).entitlements, {}, 'no subscription, no entitlement')
+})
+
+// ---------------------------------------------------------------------------------------------------------------
 // Plan archive (last: subscriptions above need the plan active)
 
 await step('plans.archive ends the active version; new subscriptions can no longer get it', async () => {
