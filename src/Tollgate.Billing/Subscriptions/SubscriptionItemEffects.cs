@@ -31,14 +31,14 @@ public interface ISubscriptionItemEffects
 }
 
 /// <summary>
-/// The effects Tollgate has: an item with an entitlement template gives the customer that entitlement for as long as
-/// the item runs (as OpenMeter's subscriptions do), annotated with the subscription (<c>subscription.id</c>, as OpenMeter
-/// does) and the item, so ending, resuming or dropping the item finds it again.
+/// Tollgate's item effects: an item whose rate card carries an entitlement template grants that entitlement to the
+/// customer over the item's active span; the entitlement carries the subscription and item ids in its annotations
+/// (as OpenMeter marks subscription-managed entitlements) and is ended, or removed if it never started, with the item.
 /// </summary>
 internal sealed class SubscriptionItemEffects : ISubscriptionItemEffects
 {
-    private const string SubscriptionAnnotation = "subscription.id";
-    private const string ItemAnnotation = "subscription.item.id";
+    public const string SubscriptionAnnotation = "subscription.id";
+    public const string ItemAnnotation = "subscription.item.id";
 
     public void Started(BillingChange change, Subscription subscription, SubscriptionItem item)
     {
@@ -50,24 +50,45 @@ internal sealed class SubscriptionItemEffects : ISubscriptionItemEffects
             return;
         }
 
-        var end = End(subscription, item);
-        if (Find(change.State, subscription, item) is { } existing)
+        var end = EndOf(subscription, item);
+        if (Managed(change.State, subscription, item) is { } existing)
         {
-            // Running longer again (a cancelation taken back): the same entitlement, its usage and grants, goes on.
+            // Scheduled again (a cancelation taken back, a phase stretched): the same entitlement, with the new end.
             change.Put(Entitlement.Kind, existing with { ActiveTo = end, UpdatedAt = change.Now });
             return;
         }
 
         var customer = change.State.Find(Customer.Kind, subscription.CustomerId)
-            ?? throw new BillingNotFoundException($"customer \"{subscription.CustomerId}\" not found");
-        EntitlementService.Create(change, customer, Inputs(template, featureKey, subscription, item), new EntitlementPlacement
+            ?? throw new BillingNotFoundException($"customer \"{subscription.CustomerId}\" of subscription \"{subscription.Id}\" not found");
+        var inputs = template switch
+        {
+            MeteredEntitlementTemplate metered => new EntitlementCreateInputs
+            {
+                Type = Entitlement.Metered,
+                FeatureKey = featureKey,
+                Metadata = template.Metadata,
+                IsSoftLimit = metered.IsSoftLimit,
+                PreserveOverageAtReset = metered.PreserveOverageAtReset,
+                IssueAfterReset = metered.IssueAfterReset,
+                IssueAfterResetPriority = metered.IssueAfterResetPriority,
+                // Without a usage period of its own, the allowance renews with the item's billing (OpenMeter's default).
+                UsagePeriod = new RecurringPeriodInput
+                {
+                    Interval = metered.UsagePeriod ?? item.BillingCadence ?? subscription.BillingCadence,
+                    Anchor = subscription.BillingAnchor,
+                },
+            },
+            StaticEntitlementTemplate fixedConfig => new EntitlementCreateInputs { Type = Entitlement.Static, FeatureKey = featureKey, Metadata = template.Metadata, Config = fixedConfig.Config },
+            _ => new EntitlementCreateInputs { Type = Entitlement.Boolean, FeatureKey = featureKey, Metadata = template.Metadata },
+        };
+        EntitlementService.Create(change, customer, inputs, new EntitlementPlacement
         {
             ActiveFrom = item.ActiveFrom,
             ActiveTo = end,
-            Annotations = new(StringComparer.Ordinal)
+            Annotations = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
             {
-                [SubscriptionAnnotation] = JsonSerializer.SerializeToElement(subscription.Id, EntitlementJson.Default.String),
-                [ItemAnnotation] = JsonSerializer.SerializeToElement(item.Id, EntitlementJson.Default.String),
+                [SubscriptionAnnotation] = Text(subscription.Id),
+                [ItemAnnotation] = Text(item.Id),
             },
         });
     }
@@ -77,50 +98,47 @@ internal sealed class SubscriptionItemEffects : ISubscriptionItemEffects
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(subscription);
         ArgumentNullException.ThrowIfNull(item);
-        if (Find(change.State, subscription, item) is not { } entitlement)
+        if (Managed(change.State, subscription, item) is not { } entitlement)
         {
             return;
         }
 
-        // Never started: nothing to keep. Otherwise it ends, its history stays.
-        _ = at <= entitlement.ActiveFrom ? EntitlementService.Delete(change, entitlement) : EntitlementService.End(change, entitlement, at);
+        if (at <= entitlement.ActiveFrom)
+        {
+            EntitlementService.Delete(change, entitlement);
+        }
+        else
+        {
+            EntitlementService.End(change, entitlement, at);
+        }
     }
 
-    private static DateTimeOffset? End(Subscription subscription, SubscriptionItem item)
+    /// <summary>The live entitlement an item granted, found by its annotation.</summary>
+    private static Entitlement? Managed(BillingState state, Subscription subscription, SubscriptionItem item) =>
+        EntitlementLookup.Of(state).ForCustomer(subscription.CustomerId).FirstOrDefault(e =>
+            !e.IsDeleted
+            && e.Annotations is { } annotations
+            && annotations.TryGetValue(ItemAnnotation, out var id)
+            && id.ValueKind == JsonValueKind.String
+            && id.GetString() == item.Id);
+
+    private static JsonElement Text(string value)
     {
-        for (var p = 0; p < subscription.Phases!.Count; p++)
+        using var document = JsonDocument.Parse("\"" + JsonEncodedText.Encode(value) + "\"");
+        return document.RootElement.Clone();
+    }
+
+    private static DateTimeOffset? EndOf(Subscription subscription, SubscriptionItem item)
+    {
+        var phases = subscription.Phases ?? [];
+        for (var i = 0; i < phases.Count; i++)
         {
-            if (subscription.Phases[p].Items.Any(i => i.Id == item.Id))
+            if (phases[i].Items.Any(candidate => candidate.Id == item.Id))
             {
-                return subscription.ItemEnd(p, item);
+                return subscription.ItemEnd(i, item);
             }
         }
 
         return item.ActiveTo ?? subscription.ActiveTo;
     }
-
-    private static Entitlement? Find(BillingState state, Subscription subscription, SubscriptionItem item) =>
-        EntitlementLookup.Of(state).ForCustomer(subscription.CustomerId).FirstOrDefault(e => !e.IsDeleted
-            && e.Annotations is { } annotations
-            && annotations.TryGetValue(ItemAnnotation, out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == item.Id);
-
-    /// <summary>The template as entitlement inputs; a metered one's usage period runs from the subscription's billing anchor.</summary>
-    private static EntitlementCreateInputs Inputs(EntitlementTemplate template, string featureKey, Subscription subscription, SubscriptionItem item) => template switch
-    {
-        BooleanEntitlementTemplate => new() { Type = Entitlement.Boolean, FeatureKey = featureKey, Metadata = template.Metadata },
-        StaticEntitlementTemplate s => new() { Type = Entitlement.Static, FeatureKey = featureKey, Metadata = template.Metadata, Config = s.Config },
-        MeteredEntitlementTemplate m => new()
-        {
-            Type = Entitlement.Metered,
-            FeatureKey = featureKey,
-            Metadata = template.Metadata,
-            IsSoftLimit = m.IsSoftLimit,
-            PreserveOverageAtReset = m.PreserveOverageAtReset,
-            IssueAfterReset = m.IssueAfterReset,
-            IssueAfterResetPriority = m.IssueAfterResetPriority,
-            UsagePeriod = new() { Interval = m.UsagePeriod ?? item.BillingCadence ?? subscription.BillingCadence, Anchor = subscription.BillingAnchor },
-            MeasureUsageFrom = JsonSerializer.SerializeToElement(item.ActiveFrom, EntitlementJson.Default.DateTimeOffset),
-        },
-        _ => throw new InvalidOperationException($"unknown entitlement template {template.GetType().Name}"),
-    };
 }
