@@ -5,6 +5,7 @@ using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
 using Tollgate.Billing.Storage;
 using Tollgate.Gateway.Access;
+using Tollgate.Store;
 using Tollgate.Store.Counters;
 
 namespace Tollgate.Billing.Access;
@@ -80,10 +81,9 @@ internal sealed partial class GatewayAccess(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(RefreshInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await Pause.WaitAsync(RefreshInterval, time, stoppingToken))
             {
                 await RefreshAsync(stoppingToken);
             }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tollgate.Store;
 
 namespace Tollgate.Billing.Storage;
 
@@ -112,10 +113,9 @@ internal sealed partial class BillingRefresher(BillingRepository repository, Tim
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await Pause.WaitAsync(Interval, time, stoppingToken))
             {
                 try
                 {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tollgate.Store;
 
 namespace Tollgate.Gateway.Routing;
 
@@ -19,10 +20,9 @@ internal sealed partial class GatewayConfigRefresher(GatewayConfigService config
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await Pause.WaitAsync(Interval, time, stoppingToken))
             {
                 try
                 {

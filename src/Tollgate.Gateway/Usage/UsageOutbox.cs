@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tollgate.Metering.Events;
 using Tollgate.Metering.Ingest;
+using Tollgate.Store;
 
 namespace Tollgate.Gateway.Usage;
 
@@ -181,7 +182,6 @@ internal sealed partial class UsageOutbox : BackgroundService
     /// <summary>Every second, replays the spool file into metering; the file is removed once all of it is committed.</summary>
     private async Task ReplayLoopAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(ReplayInterval, _time);
         do
         {
             try
@@ -193,19 +193,7 @@ internal sealed partial class UsageOutbox : BackgroundService
                 LogIngestFailed(_logger, 0, exception);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await Pause.WaitAsync(ReplayInterval, _time, stoppingToken));
     }
 
     internal async Task ReplayOnceAsync()

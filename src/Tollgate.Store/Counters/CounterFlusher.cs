@@ -14,11 +14,10 @@ internal sealed partial class CounterFlusher(SharedCounters counters, CounterOpt
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.FlushInterval, time);
         var lastCleanup = DateTimeOffset.MinValue;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await Pause.WaitAsync(options.FlushInterval, time, stoppingToken))
             {
                 await counters.FlushAsync(releaseAll: false, stoppingToken);
                 var now = time.GetUtcNow();
