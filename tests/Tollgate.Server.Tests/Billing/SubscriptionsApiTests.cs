@@ -410,6 +410,77 @@ public abstract class SubscriptionsApiTests(TestStore store)
         await AssertProblemAsync(past, "customizations[0].phase.startAfter");
     }
 
+    [Fact]
+    public async Task A_subscription_gives_the_customer_its_items_entitlements_for_as_long_as_they_run()
+    {
+        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        await using var server = await store.StartAsync(time: clock);
+        await SeedAsync(server);
+        await CustomerAsync(server, "kong_air", "kong-air");
+        var id = await SubscribeAsync(server, """{"customerKey":"kong_air","plan":{"key":"token"},"timing":"immediate"}""");
+
+        // The plan's boolean entitlement template is the customer's entitlement from the subscription's start.
+        using var access = JsonDocument.Parse(await server.GetStringAsync("/api/v1/customers/kong_air/access"));
+        Assert.Equal("""{"ai_token":{"hasAccess":true}}""", access.RootElement.GetProperty("entitlements").GetRawText());
+        var entitlement = await EntitlementAsync(server);
+        Assert.Equal("boolean", entitlement.GetProperty("type").GetString());
+        Assert.Equal(T("2026-03-10T10:20:00Z"), entitlement.GetProperty("activeFrom").GetDateTimeOffset());
+        Assert.False(entitlement.TryGetProperty("activeTo", out _));
+        Assert.Equal(id, entitlement.GetProperty("annotations").GetProperty("subscription.id").GetString());
+
+        // A next-cycle cancel ends it with the subscription; taking the cancel back lets the same entitlement run on.
+        using (var cancel = await server.PostJsonAsync($"/api/v1/subscriptions/{id}/cancel", """{"timing":"next_billing_cycle"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        var ending = await EntitlementAsync(server);
+        Assert.Equal(entitlement.GetProperty("id").GetString(), ending.GetProperty("id").GetString());
+        Assert.Equal(T("2026-04-10T10:20:00Z"), ending.GetProperty("activeTo").GetDateTimeOffset());
+        using (var resume = await server.PostJsonAsync($"/api/v1/subscriptions/{id}/unschedule-cancelation", "{}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        }
+
+        Assert.False((await EntitlementAsync(server)).TryGetProperty("activeTo", out _));
+
+        // An immediate cancel ends it now: no access.
+        clock.Advance(TimeSpan.FromDays(3));
+        using (var cancel = await server.PostJsonAsync($"/api/v1/subscriptions/{id}/cancel", """{"timing":"immediate"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        using var after = JsonDocument.Parse(await server.GetStringAsync("/api/v1/customers/kong_air/access"));
+        Assert.Equal("{}", after.RootElement.GetProperty("entitlements").GetRawText());
+        using var ended = JsonDocument.Parse(await server.GetStringAsync("/api/v2/entitlements?customerKeys=kong_air"));
+        Assert.Equal(T("2026-03-13T10:20:00Z"), Assert.Single(ended.RootElement.GetProperty("items").EnumerateArray()).GetProperty("activeTo").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task A_scheduled_subscription_deleted_before_it_starts_leaves_no_entitlement()
+    {
+        var clock = new FakeTimeProvider(T("2026-03-10T10:20:00Z"));
+        await using var server = await store.StartAsync(time: clock);
+        await SeedAsync(server);
+        await CustomerAsync(server, "kong_air", "kong-air");
+        var id = await SubscribeAsync(server, """{"customerKey":"kong_air","plan":{"key":"token"},"timing":"2026-04-01T00:00:00Z"}""");
+        var scheduled = await EntitlementAsync(server);
+        Assert.Equal(T("2026-04-01T00:00:00Z"), scheduled.GetProperty("activeFrom").GetDateTimeOffset());
+
+        using var deleted = await server.Admin.DeleteAsync($"/api/v1/subscriptions/{id}", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var left = JsonDocument.Parse(await server.GetStringAsync("/api/v2/entitlements?customerKeys=kong_air"));
+        Assert.Empty(left.RootElement.GetProperty("items").EnumerateArray());
+    }
+
+    /// <summary>The customer's one entitlement (active or not), from the v2 list.</summary>
+    private static async Task<JsonElement> EntitlementAsync(TollgateServer server)
+    {
+        using var list = JsonDocument.Parse(await server.GetStringAsync("/api/v2/entitlements?customerKeys=kong_air"));
+        return Assert.Single(list.RootElement.GetProperty("items").EnumerateArray()).Clone();
+    }
+
     private static async Task<List<DateTimeOffset>> PhaseStartsAsync(TollgateServer server, string id)
     {
         using var expanded = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/subscriptions/{id}"));

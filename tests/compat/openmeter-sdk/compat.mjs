@@ -727,13 +727,703 @@ await step('customers.delete soft-deletes (answered by id with deletedAt, key an
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+// Product catalog: the seed's plan `token` on the built-in AI Gateway Tokens meter, its versions, and add-ons
+
+let aiTokenFeature
+let tokenV1
+let tokenV2
+let extraSeats
+let planAddon
+
+/** Calls an operation the SDK has no wrapper for through its own typed openapi-fetch client. */
+async function raw(method, path, params, body) {
+  const resp = await openmeter.client[method](path, { params, body })
+  if (resp.error || resp.response.status >= 400) {
+    throw HTTPError.fromResponse(resp)
+  }
+  return { status: resp.response.status, data: resp.data }
+}
+
+/** The seed's plan: monthly, USD, one phase, usage-based ai_token at 0.00002 per token with a boolean entitlement. */
+const tokenPlan = (name) => ({
+  key: 'token',
+  name,
+  currency: 'USD',
+  billingCadence: 'P1M',
+  phases: [
+    {
+      key: 'default',
+      name: 'Default',
+      duration: null,
+      rateCards: [
+        {
+          type: 'usage_based',
+          key: 'ai_token',
+          name: 'AI Token',
+          featureKey: 'ai_token',
+          billingCadence: 'P1M',
+          price: { type: 'unit', amount: '0.00002' },
+          entitlementTemplate: { type: 'boolean' },
+        },
+      ],
+    },
+  ],
+})
+
+/** A plan as the SDK answers it, with what every plan must carry checked. */
+function checkPlan(plan, what) {
+  assert.match(plan.id, ULID, `${what}: a plan id is a ULID`)
+  assert.ok(plan.createdAt instanceof Date, `${what}: createdAt must be an RFC 3339 date-time`)
+  assert.ok(plan.updatedAt instanceof Date, `${what}: updatedAt must be an RFC 3339 date-time`)
+  assert.equal(plan.key, 'token')
+  assert.equal(plan.currency, 'USD')
+  assert.equal(plan.billingCadence, 'P1M')
+  assert.deepEqual(plan.proRatingConfig, { enabled: true, mode: 'prorate_prices' })
+  assert.equal(plan.phases.length, 1)
+  const [phase] = plan.phases
+  assert.equal(phase.key, 'default')
+  assert.equal(phase.name, 'Default')
+  assert.equal(phase.duration, null, 'the last phase has no duration (null)')
+  assert.equal(phase.rateCards.length, 1)
+  const [card] = phase.rateCards
+  assert.equal(card.type, 'usage_based')
+  assert.equal(card.key, 'ai_token')
+  assert.equal(card.featureKey, 'ai_token')
+  assert.equal(card.billingCadence, 'P1M')
+  // Numeric is a JSON string: the unit price comes back exactly.
+  assert.deepEqual(card.price, { type: 'unit', amount: '0.00002' })
+  assert.deepEqual(card.entitlementTemplate, { type: 'boolean' })
+  return plan
+}
+
+await step('enable the built-in meter kong_konnect_llm_tokens (Tollgate\'s own call) and a feature on it', async () => {
+  const resp = await fetch(new URL('api/v1/builtin-meters/kong_konnect_llm_tokens', baseUrl), { method: 'POST' })
+  assert.ok(resp.status === 200 || resp.status === 201, `enabling the built-in meter answered ${resp.status}: ${await resp.text()}`)
+  const meter = await openmeter.meters.get('kong_konnect_llm_tokens')
+  assert.equal(meter.aggregation, 'SUM')
+  assert.equal(meter.eventType, 'kong.llm_request')
+  assert.equal(meter.valueProperty, '$.tokens')
+  assert.equal(meter.groupBy.provider, '$.provider')
+
+  aiTokenFeature = checkFeature(
+    await openmeter.features.create({
+      key: 'ai_token',
+      name: 'AI Token',
+      meterSlug: 'kong_konnect_llm_tokens',
+      meterGroupByFilters: { provider: 'openai' },
+    }),
+    'features.create',
+  )
+  assert.equal(aiTokenFeature.meterSlug, 'kong_konnect_llm_tokens')
+  assert.deepEqual(aiTokenFeature.meterGroupByFilters, { provider: 'openai' })
+})
+
+await step('plans.create the seed\'s plan token (draft, version 1)', async () => {
+  tokenV1 = checkPlan(await openmeter.plans.create(tokenPlan('Token')), 'plans.create')
+  assert.equal(tokenV1.name, 'Token')
+  assert.equal(tokenV1.version, 1)
+  assert.equal(tokenV1.status, 'draft')
+  assert.equal(tokenV1.effectiveFrom, undefined, 'a draft has no effectiveFrom')
+  assert.equal(tokenV1.effectiveTo, undefined, 'a draft has no effectiveTo')
+  assert.equal(tokenV1.createdAt.toISOString(), tokenV1.updatedAt.toISOString())
+})
+
+await step('plans.create refusals: a second draft 409, a rate card on an unknown feature 400, bad cadence 400', async () => {
+  await expectStatus(409, () => openmeter.plans.create(tokenPlan('Token again')), 'a second draft of plan token')
+  const unknownFeature = tokenPlan('Other')
+  unknownFeature.key = 'other'
+  unknownFeature.phases[0].rateCards[0] = { ...unknownFeature.phases[0].rateCards[0], key: 'nope', featureKey: 'nope' }
+  await expectStatus(400, () => openmeter.plans.create(unknownFeature), 'a rate card on an unknown feature')
+  await expectStatus(400, () => openmeter.plans.create({ ...tokenPlan('Other'), key: 'other', billingCadence: 'monthly' }), 'billingCadence monthly')
+})
+
+await step('plans.get by id and by key', async () => {
+  const byId = checkPlan(await openmeter.plans.get(tokenV1.id), 'plans.get')
+  assert.equal(byId.version, 1)
+  assert.equal(byId.status, 'draft')
+  assert.equal(byId.createdAt.toISOString(), tokenV1.createdAt.toISOString())
+  const byKey = await openmeter.plans.get('token')
+  assert.equal(byKey.id, tokenV1.id)
+  await expectStatus(404, () => openmeter.plans.get('no_such_plan'), 'plans.get of an unknown key')
+})
+
+await step('plans.list (PlanPaginatedResponse)', async () => {
+  const page = await openmeter.plans.list()
+  assert.deepEqual(
+    { totalCount: page.totalCount, page: page.page, pageSize: page.pageSize },
+    { totalCount: 1, page: 1, pageSize: 100 },
+  )
+  assert.deepEqual(
+    page.items.map((p) => [p.id, p.key, p.version, p.status]),
+    [[tokenV1.id, 'token', 1, 'draft']],
+  )
+  assert.deepEqual((await openmeter.plans.list({ status: ['active'] })).items, [])
+  assert.deepEqual(
+    (await openmeter.plans.list({ key: ['token'] })).items.map((p) => p.id),
+    [tokenV1.id],
+  )
+})
+
+await step('addons.create, publish (a flat monthly fee add-on in USD)', async () => {
+  extraSeats = await openmeter.addons.create({
+    key: 'priority_support',
+    name: 'Priority Support',
+    currency: 'USD',
+    instanceType: 'single',
+    rateCards: [
+      {
+        type: 'flat_fee',
+        key: 'priority_support',
+        name: 'Priority Support',
+        billingCadence: 'P1M',
+        price: { type: 'flat', amount: '49.99', paymentTerm: 'in_advance' },
+      },
+    ],
+  })
+  assert.match(extraSeats.id, ULID, 'an add-on id is a ULID')
+  assert.equal(extraSeats.key, 'priority_support')
+  assert.equal(extraSeats.version, 1)
+  assert.equal(extraSeats.status, 'draft')
+  assert.equal(extraSeats.instanceType, 'single')
+  assert.equal(extraSeats.currency, 'USD')
+  assert.deepEqual(extraSeats.rateCards[0].price, { type: 'flat', amount: '49.99', paymentTerm: 'in_advance' })
+  assert.equal(extraSeats.rateCards[0].billingCadence, 'P1M')
+
+  const got = await openmeter.addons.get(extraSeats.id)
+  assert.equal(got.key, 'priority_support')
+  assert.equal(got.status, 'draft')
+
+  // Only published add-ons are offered with plans.
+  await expectStatus(400, () => openmeter.plans.addons.create(tokenV1.id, { addonId: extraSeats.id, fromPlanPhase: 'default' }), 'attaching a draft add-on')
+
+  const published = await openmeter.addons.publish(extraSeats.id)
+  assert.equal(published.id, extraSeats.id)
+  assert.equal(published.status, 'active')
+  assert.ok(published.effectiveFrom instanceof Date, 'a published add-on has effectiveFrom')
+  assert.equal(published.effectiveTo, undefined)
+
+  const page = await openmeter.addons.list()
+  assert.equal(page.totalCount, 1)
+  assert.deepEqual(
+    page.items.map((a) => [a.id, a.key, a.version, a.status]),
+    [[extraSeats.id, 'priority_support', 1, 'active']],
+  )
+})
+
+await step('plans.addons.create, get, list (the add-on offered with plan token from phase default)', async () => {
+  await expectStatus(400, () => openmeter.plans.addons.create(tokenV1.id, { addonId: extraSeats.id, fromPlanPhase: 'trial' }), 'a phase the plan lacks')
+  planAddon = await openmeter.plans.addons.create(tokenV1.id, { addonId: extraSeats.id, fromPlanPhase: 'default' })
+  assert.equal(planAddon.addon.id, extraSeats.id)
+  assert.equal(planAddon.addon.key, 'priority_support')
+  assert.equal(planAddon.addon.status, 'active')
+  assert.equal(planAddon.fromPlanPhase, 'default')
+  assert.equal(planAddon.maxQuantity, undefined, 'a single add-on has no maxQuantity')
+  assert.ok(planAddon.createdAt instanceof Date)
+
+  await expectStatus(409, () => openmeter.plans.addons.create(tokenV1.id, { addonId: extraSeats.id, fromPlanPhase: 'default' }), 'attaching it twice')
+
+  const list = await openmeter.plans.addons.list(tokenV1.id)
+  assert.equal(list.totalCount, 1)
+  assert.deepEqual(
+    list.items.map((a) => [a.addon.id, a.fromPlanPhase]),
+    [[extraSeats.id, 'default']],
+  )
+  const got = await openmeter.plans.addons.get(tokenV1.id, extraSeats.id)
+  assert.equal(got.addon.key, 'priority_support')
+})
+
+await step('plans.publish makes version 1 active', async () => {
+  const published = checkPlan(await openmeter.plans.publish(tokenV1.id), 'plans.publish')
+  assert.equal(published.id, tokenV1.id)
+  assert.equal(published.version, 1)
+  assert.equal(published.status, 'active')
+  assert.ok(published.effectiveFrom instanceof Date, 'a published plan has effectiveFrom')
+  assert.equal(published.effectiveTo, undefined, 'an active plan has no effectiveTo')
+  await expectStatus(409, () => openmeter.plans.publish(tokenV1.id), 'publishing an active version again')
+  await expectStatus(409, () => openmeter.plans.addons.create(tokenV1.id, { addonId: extraSeats.id, fromPlanPhase: 'default' }), 'attaching to an active version')
+  assert.deepEqual(
+    (await openmeter.plans.list({ status: ['active'] })).items.map((p) => p.id),
+    [tokenV1.id],
+  )
+})
+
+await step('plans.create with the same key starts version 2; publishing it supersedes version 1', async () => {
+  tokenV2 = checkPlan(await openmeter.plans.create(tokenPlan('Token v2')), 'plans.create')
+  assert.notEqual(tokenV2.id, tokenV1.id)
+  assert.equal(tokenV2.version, 2)
+  assert.equal(tokenV2.status, 'draft')
+
+  // By key: the active version, or the latest with includeLatest.
+  assert.equal((await openmeter.plans.get('token')).id, tokenV1.id)
+  assert.equal((await openmeter.plans.get('token', { includeLatest: true })).id, tokenV2.id)
+
+  const published = checkPlan(await openmeter.plans.publish(tokenV2.id), 'plans.publish')
+  assert.equal(published.status, 'active')
+  const v1 = await openmeter.plans.get(tokenV1.id)
+  assert.equal(v1.status, 'archived', 'the version a publish supersedes is archived')
+  assert.ok(v1.effectiveTo instanceof Date, 'the superseded version has effectiveTo')
+  assert.equal(v1.effectiveTo.toISOString(), published.effectiveFrom.toISOString(), 'version 1 ends where version 2 begins')
+  assert.equal((await openmeter.plans.get('token')).id, tokenV2.id)
+  assert.deepEqual(
+    (await openmeter.plans.list({ status: ['active', 'archived'], orderBy: 'version' })).items.map((p) => [p.version, p.status]),
+    [
+      [1, 'archived'],
+      [2, 'active'],
+    ],
+  )
+})
+
+await step('addons.archive ends the add-on', async () => {
+  const archived = await openmeter.addons.archive(extraSeats.id)
+  assert.equal(archived.id, extraSeats.id)
+  assert.equal(archived.status, 'archived')
+  assert.ok(archived.effectiveTo instanceof Date, 'an archived add-on has effectiveTo')
+  await expectStatus(409, () => openmeter.addons.archive(extraSeats.id), 'archiving an archived add-on')
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entitlements: a customer's metered, boolean and static entitlements, grants, values and access
+
+let kongAir
+let meteredEnt
+let booleanEnt
+let staticEnt
+let grant
+const ANCHOR = '2024-01-01T00:00:00.000Z'
+
+const llm = (id, time, provider, type, tokens) => ({
+  id,
+  source: SOURCE,
+  type: 'kong.llm_request',
+  subject: 'kong-air',
+  time: new Date(time),
+  data: { provider, model: 'gpt-4', type, tokens, consumer: 'kong-air', service: 'example-service', route: 'chat' },
+})
+
+/** The first instant of the current UTC month and the next: the usage period a monthly entitlement anchored on the 1st is in. */
+function currentMonth() {
+  const now = new Date()
+  return {
+    from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+    to: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+  }
+}
+
+await step('customers.create Kong Air (usage of consumer kong-air) and boolean/static features', async () => {
+  kongAir = checkCustomer(
+    await openmeter.customers.create({ name: 'Kong Air', key: 'kong-air', usageAttribution: { subjectKeys: ['kong-air'] }, currency: 'USD' }),
+    'customers.create',
+  )
+  checkFeature(await openmeter.features.create({ key: 'sso', name: 'SSO' }), 'features.create')
+  checkFeature(await openmeter.features.create({ key: 'model_access', name: 'Model access' }), 'features.create')
+})
+
+await step('customers.entitlements.create metered (monthly from 2024-01-01, hard limit)', async () => {
+  meteredEnt = await openmeter.customers.entitlements.create('kong-air', {
+    type: 'metered',
+    featureKey: 'ai_token',
+    usagePeriod: { interval: 'MONTH', anchor: new Date(ANCHOR) },
+    measureUsageFrom: new Date(ANCHOR),
+    isSoftLimit: false,
+  })
+  assert.match(meteredEnt.id, ULID, 'an entitlement id is a ULID')
+  assert.equal(meteredEnt.type, 'metered')
+  assert.equal(meteredEnt.featureKey, 'ai_token')
+  assert.equal(meteredEnt.featureId, aiTokenFeature.id)
+  assert.equal(meteredEnt.customerId, kongAir.id)
+  assert.equal(meteredEnt.customerKey, 'kong-air')
+  assert.equal(meteredEnt.isSoftLimit, false)
+  assert.equal(meteredEnt.usagePeriod.interval, 'MONTH')
+  assert.equal(meteredEnt.usagePeriod.anchor.toISOString(), ANCHOR)
+  assert.equal(meteredEnt.measureUsageFrom.toISOString(), ANCHOR)
+  const month = currentMonth()
+  assert.deepEqual(
+    { from: meteredEnt.currentUsagePeriod.from.toISOString(), to: meteredEnt.currentUsagePeriod.to.toISOString() },
+    month,
+    'currentUsagePeriod is the current calendar month',
+  )
+  assert.equal(meteredEnt.lastReset.toISOString(), month.from, 'lastReset is the start of the current usage period')
+
+  await expectStatus(409, () => openmeter.customers.entitlements.create('kong-air', { type: 'boolean', featureKey: 'ai_token' }), 'a second entitlement of the feature')
+  await expectStatus(400, () => openmeter.customers.entitlements.create('kong-air', { type: 'metered', featureKey: 'sso', usagePeriod: { interval: 'MONTH' } }), 'metered on a feature without a meter')
+  await expectStatus(404, () => openmeter.customers.entitlements.create('nobody', { type: 'boolean', featureKey: 'sso' }), 'an unknown customer')
+})
+
+await step('customers.entitlements.create boolean and static', async () => {
+  booleanEnt = await openmeter.customers.entitlements.create('kong-air', { type: 'boolean', featureKey: 'sso' })
+  assert.equal(booleanEnt.type, 'boolean')
+  assert.equal(booleanEnt.featureKey, 'sso')
+  assert.equal(booleanEnt.customerId, kongAir.id)
+  assert.equal(booleanEnt.usagePeriod, undefined)
+
+  staticEnt = await openmeter.customers.entitlements.create(kongAir.id, {
+    type: 'static',
+    featureKey: 'model_access',
+    config: JSON.stringify({ models: ['gpt-4'] }),
+  })
+  assert.equal(staticEnt.type, 'static')
+  assert.equal(staticEnt.featureKey, 'model_access')
+  assert.equal(staticEnt.config, '{"models":["gpt-4"]}')
+  assert.notEqual(staticEnt.id, booleanEnt.id)
+})
+
+await step('customers.entitlements.createGrant (1000 tokens from 2024-01-01, rolling over up to 1000)', async () => {
+  grant = await openmeter.customers.entitlements.createGrant('kong-air', 'ai_token', {
+    amount: 1000,
+    priority: 1,
+    effectiveAt: new Date(ANCHOR),
+    expiration: { duration: 'YEAR', count: 10 },
+    maxRolloverAmount: 1000,
+    metadata: { reason: 'compat' },
+  })
+  assert.match(grant.id, ULID, 'a grant id is a ULID')
+  assert.equal(grant.entitlementId, meteredEnt.id)
+  assert.equal(grant.amount, 1000)
+  assert.equal(grant.priority, 1)
+  assert.equal(grant.effectiveAt.toISOString(), ANCHOR)
+  assert.deepEqual(grant.expiration, { duration: 'YEAR', count: 10 })
+  assert.equal(grant.expiresAt.toISOString(), '2034-01-01T00:00:00.000Z')
+  assert.equal(grant.maxRolloverAmount, 1000)
+  assert.equal(grant.minRolloverAmount, 0)
+  assert.deepEqual(grant.metadata, { reason: 'compat' })
+
+  await expectStatus(400, () => openmeter.customers.entitlements.createGrant('kong-air', 'sso', { amount: 1, effectiveAt: new Date(ANCHOR), expiration: { duration: 'DAY', count: 1 } }), 'a grant on a boolean entitlement')
+  await expectStatus(400, () => openmeter.customers.entitlements.createGrant('kong-air', 'ai_token', { amount: -5, effectiveAt: new Date(ANCHOR), expiration: { duration: 'DAY', count: 1 } }), 'a negative grant')
+})
+
+await step('events.ingest gateway usage, then the entitlement value at fixed times (exact usage and balance)', async () => {
+  // January 2024: openai 300 + 150 counts; anthropic is outside the feature's filter; December 2023 is before measureUsageFrom.
+  // February 2024: openai 100.
+  await openmeter.events.ingest([
+    llm('llm-0', '2023-12-31T12:00:00Z', 'openai', 'request', 5000),
+    llm('llm-1', '2024-01-02T10:00:00Z', 'openai', 'request', 300),
+    llm('llm-2', '2024-01-02T10:00:00Z', 'openai', 'response', 150),
+    llm('llm-3', '2024-01-02T11:00:00Z', 'anthropic', 'request', 999),
+    llm('llm-4', '2024-02-10T08:00:00Z', 'openai', 'request', 100),
+    // The first instant of the current month: in the current usage period (start-inclusive), never in the future.
+    llm('llm-5', currentMonth().from, 'openai', 'response', 25),
+  ])
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const total = await openmeter.meters.query('kong_konnect_llm_tokens', { from: new Date('2023-12-01T00:00:00Z'), to: new Date(currentMonth().to) })
+    if (total.data.reduce((sum, r) => sum + r.value, 0) >= 6574 || Date.now() > deadline) {
+      break
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+
+  // The entitlement is active from its creation (now), so 2024 is read from its history: daily usage and balance.
+  const history = await openmeter.customers.entitlements.history('kong-air', 'ai_token', 'MONTH', {
+    query: { from: new Date(ANCHOR), to: new Date('2024-03-01T00:00:00Z') },
+  })
+  assert.deepEqual(
+    history.windowedHistory.map((w) => [w.period.from.toISOString(), w.period.to.toISOString(), w.usage, w.balanceAtStart]),
+    [
+      [ANCHOR, '2024-02-01T00:00:00.000Z', 450, 1000],
+      ['2024-02-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z', 100, 550],
+    ],
+    'January 2024: 1000 granted, 450 used; the February reset rolls min(1000, 550) = 550 over, February uses 100',
+  )
+
+  const flag = await openmeter.customers.entitlements.value('kong-air', 'sso')
+  assert.equal(flag.hasAccess, true)
+  const config = await openmeter.customers.entitlements.value('kong-air', 'model_access')
+  assert.equal(config.hasAccess, true)
+  assert.equal(config.config, '{"models":["gpt-4"]}')
+
+  // The v1 customer path answers the value now: every later reset rolls 450 over; this month used 25.
+  const v1 = await openmeter.customers.entitlementsV1.value('kong-air', 'ai_token')
+  assert.deepEqual(
+    { hasAccess: v1.hasAccess, balance: v1.balance, usage: v1.usage, overage: v1.overage },
+    { hasAccess: true, balance: 425, usage: 25, overage: 0 },
+  )
+})
+
+await step('customers.getAccess maps every feature key to its value', async () => {
+  const access = await openmeter.customers.getAccess('kong-air')
+  assert.deepEqual(sorted(Object.keys(access.entitlements)), ['ai_token', 'model_access', 'sso'])
+  const { ai_token: metered, sso, model_access: models } = access.entitlements
+  assert.deepEqual(
+    { hasAccess: metered.hasAccess, balance: metered.balance, usage: metered.usage, overage: metered.overage },
+    { hasAccess: true, balance: 425, usage: 25, overage: 0 },
+  )
+  assert.equal(sso.hasAccess, true)
+  assert.equal(models.hasAccess, true)
+  assert.equal(models.config, '{"models":["gpt-4"]}')
+
+  const nobody = await openmeter.customers.getAccess(beta.id)
+  assert.deepEqual(nobody.entitlements, {})
+  await expectStatus(404, () => openmeter.customers.getAccess('no-such-customer'), 'customers.getAccess of an unknown customer')
+})
+
+await step('customers.entitlements.list, get; listGrants; entitlements.grants.list', async () => {
+  const list = await openmeter.customers.entitlements.list('kong-air')
+  assert.equal(list.totalCount, 3)
+  assert.deepEqual(sorted(list.items.map((e) => e.id)), sorted([meteredEnt.id, booleanEnt.id, staticEnt.id]))
+
+  const byKey = await openmeter.customers.entitlements.get('kong-air', 'ai_token')
+  assert.equal(byKey.id, meteredEnt.id)
+  assert.equal(byKey.type, 'metered')
+
+  const byId = await openmeter.entitlements.get(staticEnt.id)
+  assert.equal(byId.featureKey, 'model_access')
+  assert.equal(byId.customerId, kongAir.id)
+
+  const grants = await openmeter.customers.entitlements.listGrants('kong-air', 'ai_token')
+  assert.equal(grants.totalCount, 1)
+  assert.deepEqual(
+    grants.items.map((g) => [g.id, g.amount, g.effectiveAt.toISOString()]),
+    [[grant.id, 1000, ANCHOR]],
+  )
+  const all = await openmeter.entitlements.grants.list({ query: { customer: ['kong-air'] } })
+  assert.deepEqual(
+    all.items.map((g) => g.id),
+    [grant.id],
+  )
+})
+
+await step('entitlementsV1 (subject paths): grant this month, value, list, void the grant', async () => {
+  // The subject kong-air is the customer's usage; v1 calls name the subject.
+  const listed = await openmeter.entitlementsV1.list({ subject: ['kong-air'] })
+  assert.deepEqual(sorted(listed.map((e) => e.id)), sorted([meteredEnt.id, booleanEnt.id, staticEnt.id]))
+
+  const month = currentMonth()
+  const extra = await openmeter.entitlementsV1.grants.create('kong-air', 'ai_token', {
+    amount: 500,
+    priority: 5,
+    effectiveAt: new Date(month.from),
+    expiration: { duration: 'MONTH', count: 1 },
+  })
+  assert.match(extra.id, ULID, 'a grant id is a ULID')
+  assert.equal(extra.entitlementId, meteredEnt.id)
+  assert.equal(extra.amount, 500)
+  assert.equal(extra.expiresAt.toISOString(), month.to, 'a one-month grant from the 1st expires on the next 1st')
+
+  const value = await openmeter.entitlementsV1.value('kong-air', 'ai_token')
+  assert.deepEqual(
+    { hasAccess: value.hasAccess, balance: value.balance, usage: value.usage, overage: value.overage },
+    { hasAccess: true, balance: 925, usage: 25, overage: 0 },
+    '425 left of the rolled-over grant plus the new 500',
+  )
+  assert.deepEqual(
+    sorted((await openmeter.entitlementsV1.grants.list('kong-air', 'ai_token')).map((g) => g.id)),
+    sorted([grant.id, extra.id]),
+  )
+
+  assert.equal(await openmeter.entitlements.grants.void(extra.id), undefined, 'void answers 204 No Content')
+  const after = await openmeter.customers.getAccess('kong-air')
+  assert.equal(after.entitlements.ai_token.balance, 425, 'a voided grant no longer counts')
+  const all = await openmeter.entitlementsV1.grants.listAll({ subject: ['kong-air'], includeDeleted: true })
+  const voided = all.find((g) => g.id === extra.id)
+  assert.ok(voided?.voidedAt instanceof Date, 'a voided grant carries voidedAt')
+  await expectStatus(404, () => openmeter.entitlements.grants.void('01HZZZZZZZZZZZZZZZZZZZZZZZ'), 'voiding an unknown grant')
+})
+
+await step('customers.entitlements.resetUsage starts a new usage period now, rolling the balance over', async () => {
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000)
+  assert.equal(await openmeter.customers.entitlements.resetUsage('kong-air', 'ai_token', { effectiveAt: at, retainAnchor: false }), undefined, 'reset answers 204 No Content')
+  const reset = await openmeter.customers.entitlements.get('kong-air', meteredEnt.id)
+  assert.equal(reset.lastReset.toISOString(), at.toISOString())
+  assert.equal(reset.currentUsagePeriod.from.toISOString(), at.toISOString(), 'without retainAnchor the period restarts at the reset')
+  assert.equal(reset.usagePeriod.anchor.toISOString(), at.toISOString(), 'without retainAnchor the anchor moves to the reset')
+  const value = await openmeter.customers.entitlements.value('kong-air', 'ai_token')
+  assert.deepEqual(
+    { hasAccess: value.hasAccess, balance: value.balance, usage: value.usage, overage: value.overage },
+    { hasAccess: true, balance: 425, usage: 0, overage: 0 },
+    'the 425 left roll over (up to 1000); nothing used since',
+  )
+  await expectStatus(400, () => openmeter.customers.entitlements.resetUsage('kong-air', 'ai_token', { effectiveAt: new Date(ANCHOR) }), 'a reset before the last one')
+})
+
+await step('customers.entitlements.override replaces the static entitlement; entitlements.list (v2) filters', async () => {
+  const replaced = await openmeter.customers.entitlements.override('kong-air', 'model_access', {
+    type: 'static',
+    featureKey: 'model_access',
+    config: JSON.stringify({ models: ['gpt-4', 'gpt-4o'] }),
+  })
+  assert.notEqual(replaced.id, staticEnt.id, 'an override is a new entitlement')
+  assert.equal(replaced.featureKey, 'model_access')
+  assert.equal(replaced.config, '{"models":["gpt-4","gpt-4o"]}')
+  assert.equal((await openmeter.customers.entitlements.get('kong-air', 'model_access')).id, replaced.id)
+  assert.equal((await openmeter.customers.getAccess('kong-air')).entitlements.model_access.config, '{"models":["gpt-4","gpt-4o"]}')
+  staticEnt = replaced
+
+  const statics = await openmeter.entitlements.list({ query: { customerKeys: ['kong-air'], entitlementType: ['static'] } })
+  assert.deepEqual(
+    statics.items.map((e) => e.id),
+    [replaced.id],
+  )
+  const metered = await openmeter.entitlements.list({ query: { feature: ['ai_token'] } })
+  assert.deepEqual(
+    metered.items.map((e) => [e.id, e.customerKey]),
+    [[meteredEnt.id, 'kong-air']],
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subscriptions: a customer subscribed to plan token by its key, changed to another plan, canceled
+
+let cargo
+let tokenPro
+let subscription
+let changed
+
+/** The month arithmetic of billing periods: anchor + n months, the day clamped to the month's last (Jan 31 → Feb 28). */
+function addMonths(anchor, months) {
+  const d = new Date(anchor)
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()))
+  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
+  target.setUTCDate(Math.min(d.getUTCDate(), last))
+  return target
+}
+
+/** The end of the monthly billing period (from the anchor) that contains the instant. */
+function billingPeriodEnd(anchor, at) {
+  for (let n = 1; ; n++) {
+    const end = addMonths(anchor, n)
+    if (end > at) {
+      return end
+    }
+  }
+}
+
+await step('plans.create and publish token_pro; customers.create Kong Air Cargo', async () => {
+  const pro = tokenPlan('Token Pro')
+  pro.key = 'token_pro'
+  pro.phases[0].rateCards[0].price = { type: 'unit', amount: '0.000015' }
+  tokenPro = await openmeter.plans.create(pro)
+  assert.equal(tokenPro.key, 'token_pro')
+  assert.equal(tokenPro.version, 1)
+  tokenPro = await openmeter.plans.publish(tokenPro.id)
+  assert.equal(tokenPro.status, 'active')
+
+  cargo = checkCustomer(
+    await openmeter.customers.create({ name: 'Kong Air Cargo', key: 'kong-air-cargo', usageAttribution: { subjectKeys: ['kong-air-cargo'] }, currency: 'USD' }),
+    'customers.create',
+  )
+})
+
+await step('subscriptions.create from the plan key token (its active version 2)', async () => {
+  const before = Date.now()
+  subscription = await openmeter.subscriptions.create({ customerKey: 'kong-air-cargo', plan: { key: 'token' }, timing: 'immediate' })
+  assert.match(subscription.id, ULID, 'a subscription id is a ULID')
+  assert.equal(subscription.customerId, cargo.id)
+  assert.deepEqual(subscription.plan, { id: tokenV2.id, key: 'token', version: 2 })
+  assert.equal(subscription.name, 'Token v2', 'the name defaults to the plan\'s')
+  assert.equal(subscription.status, 'active')
+  assert.equal(subscription.currency, 'USD')
+  assert.equal(subscription.billingCadence, 'P1M')
+  assert.ok(subscription.activeFrom instanceof Date, 'activeFrom must be an RFC 3339 date-time')
+  assert.ok(subscription.activeFrom.getTime() >= before - 1000 && subscription.activeFrom.getTime() <= Date.now(), 'an immediate subscription starts now')
+  assert.equal(subscription.activeTo, undefined, 'a running subscription has no activeTo')
+  assert.equal(subscription.billingAnchor.toISOString(), subscription.activeFrom.toISOString(), 'the billing anchor defaults to the start')
+
+  await expectStatus(409, () => openmeter.subscriptions.create({ customerKey: 'kong-air-cargo', plan: { key: 'token_pro' }, timing: 'immediate' }), 'a second subscription at the same time')
+  // The spec lists no 404 for createSubscription: an unknown customer is a 400 naming the field.
+  await expectStatus(400, () => openmeter.subscriptions.create({ customerKey: 'no-such-customer', plan: { key: 'token' } }), 'an unknown customer')
+})
+
+await step('subscriptions.get (expanded: phases, items, prices) and the access it gives', async () => {
+  const got = await openmeter.subscriptions.get(subscription.id)
+  assert.equal(got.id, subscription.id)
+  assert.equal(got.status, 'active')
+  assert.deepEqual(got.plan, { id: tokenV2.id, key: 'token', version: 2 })
+  assert.equal(got.phases.length, 1)
+  const [phase] = got.phases
+  assert.equal(phase.key, 'default')
+  assert.equal(phase.activeFrom.toISOString(), subscription.activeFrom.toISOString())
+  assert.deepEqual(
+    phase.items.map((i) => [i.key, i.featureKey, i.billingCadence, i.price]),
+    [['ai_token', 'ai_token', 'P1M', { type: 'unit', amount: '0.00002' }]],
+  )
+  await expectStatus(404, () => openmeter.subscriptions.get('01HZZZZZZZZZZZZZZZZZZZZZZZ'), 'subscriptions.get of an unknown id')
+
+  // The plan's boolean entitlement template becomes the customer's entitlement.
+  const access = await openmeter.customers.getAccess('kong-air-cargo')
+  assert.deepEqual(Object.keys(access.entitlements), ['ai_token'])
+  assert.equal(access.entitlements.ai_token.hasAccess, true)
+})
+
+await step('customers.listSubscriptions', async () => {
+  const page = await openmeter.customers.listSubscriptions('kong-air-cargo')
+  assert.equal(page.totalCount, 1)
+  assert.deepEqual(
+    page.items.map((s) => [s.id, s.status, s.plan.key]),
+    [[subscription.id, 'active', 'token']],
+  )
+  assert.deepEqual((await openmeter.customers.listSubscriptions('kong-air')).items, [])
+})
+
+await step('subscriptions.change to plan token_pro immediately', async () => {
+  const result = await openmeter.subscriptions.change(subscription.id, { timing: 'immediate', plan: { key: 'token_pro' } })
+  const { current, next } = result
+  changed = next
+  assert.equal(current.id, subscription.id)
+  assert.ok(current.activeTo instanceof Date, 'the changed subscription ends')
+  assert.equal(current.status, 'inactive')
+  assert.notEqual(next.id, subscription.id)
+  assert.equal(next.customerId, cargo.id)
+  assert.deepEqual(next.plan, { id: tokenPro.id, key: 'token_pro', version: 1 })
+  assert.equal(next.status, 'active')
+  assert.equal(next.activeFrom.toISOString(), current.activeTo.toISOString(), 'the next subscription starts where the current one ends')
+  assert.deepEqual(next.phases[0].items[0].price, { type: 'unit', amount: '0.000015' })
+
+  const page = await openmeter.customers.listSubscriptions('kong-air-cargo', { status: ['active'] })
+  assert.deepEqual(
+    page.items.map((s) => s.id),
+    [next.id],
+  )
+  assert.equal((await openmeter.subscriptions.get(subscription.id)).status, 'inactive')
+})
+
+await step('subscriptions.cancel at the next billing cycle, unscheduleCancelation, then cancel immediately', async () => {
+  const scheduled = await openmeter.subscriptions.cancel(changed.id, { timing: 'next_billing_cycle' })
+  assert.equal(scheduled.id, changed.id)
+  assert.equal(scheduled.status, 'canceled')
+  assert.equal(
+    scheduled.activeTo.toISOString(),
+    billingPeriodEnd(scheduled.billingAnchor, new Date()).toISOString(),
+    'a next-cycle cancel ends the subscription at the end of the current billing period',
+  )
+
+  const resumed = await openmeter.subscriptions.unscheduleCancelation(changed.id)
+  assert.equal(resumed.status, 'active')
+  assert.equal(resumed.activeTo, undefined)
+
+  const canceled = await openmeter.subscriptions.cancel(changed.id, { timing: 'immediate' })
+  assert.equal(canceled.status, 'inactive')
+  assert.ok(canceled.activeTo instanceof Date)
+  assert.ok(canceled.activeTo.getTime() <= Date.now(), 'an immediate cancel ends it now')
+  assert.deepEqual((await openmeter.customers.listSubscriptions('kong-air-cargo', { status: ['active'] })).items, [])
+  assert.deepEqual((await openmeter.customers.getAccess('kong-air-cargo')).entitlements, {}, 'no subscription, no entitlement')
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plan archive (last: subscriptions above need the plan active)
+
+await step('plans.archive ends the active version; new subscriptions can no longer get it', async () => {
+  const archived = checkPlan(await openmeter.plans.archive(tokenV2.id), 'plans.archive')
+  assert.equal(archived.id, tokenV2.id)
+  assert.equal(archived.version, 2)
+  assert.equal(archived.status, 'archived')
+  assert.ok(archived.effectiveTo instanceof Date, 'an archived plan has effectiveTo')
+  assert.ok(archived.effectiveTo >= archived.effectiveFrom, 'effectiveTo is not before effectiveFrom')
+  await expectStatus(409, () => openmeter.plans.archive(tokenV2.id), 'archiving an archived version')
+  assert.deepEqual((await openmeter.plans.list({ key: ['token'], status: ['active'] })).items, [])
+  assert.deepEqual(
+    (await openmeter.plans.list({ key: ['token'], status: ['archived'], orderBy: 'version' })).items.map((p) => p.id),
+    [tokenV1.id, tokenV2.id],
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
 // Meter deletion
 
 await step('meters.delete', async () => {
   assert.equal(await openmeter.meters.delete('prompt_count'), undefined, 'delete answers 204 No Content')
   assert.deepEqual(
     (await openmeter.meters.list()).map((m) => m.slug),
-    ['tokens_total'],
+    ['kong_konnect_llm_tokens', 'tokens_total'],
   )
   // The other meter still answers.
   const result = await openmeter.meters.query('tokens_total', { from, to })
