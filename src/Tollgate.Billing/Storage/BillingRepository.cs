@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tollgate.Store;
 
@@ -101,36 +100,12 @@ public sealed class BillingRepository : IDisposable
 }
 
 /// <summary>Loads billing before the listeners open, then picks up other nodes' changes every 250 ms.</summary>
-internal sealed partial class BillingRefresher(BillingRepository repository, TimeProvider time, ILogger<BillingRefresher> logger) : BackgroundService
+internal sealed partial class BillingRefresher(BillingRepository repository, TimeProvider time, ILogger<BillingRefresher> logger)
+    : Refresher(TimeSpan.FromMilliseconds(250), time)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    protected override Task RefreshAsync(CancellationToken cancellationToken) => repository.RefreshAsync(cancellationToken);
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await repository.RefreshAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (await Pause.WaitAsync(Interval, time, stoppingToken))
-            {
-                try
-                {
-                    await repository.RefreshAsync(stoppingToken);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogRefreshFailed(logger, exception);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override void OnRefreshFailed(Exception exception) => LogRefreshFailed(logger, exception);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Checking billing for changes from other nodes failed; this node keeps what it has and tries again")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);

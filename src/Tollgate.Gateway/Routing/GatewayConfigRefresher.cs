@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tollgate.Store;
 
@@ -8,36 +7,12 @@ namespace Tollgate.Gateway.Routing;
 /// Loads the config before the listeners open, then checks the stored version every 250 ms, so a change made on
 /// another node reaches this node's proxy well within a second.
 /// </summary>
-internal sealed partial class GatewayConfigRefresher(GatewayConfigService config, TimeProvider time, ILogger<GatewayConfigRefresher> logger) : BackgroundService
+internal sealed partial class GatewayConfigRefresher(GatewayConfigService config, TimeProvider time, ILogger<GatewayConfigRefresher> logger)
+    : Refresher(TimeSpan.FromMilliseconds(250), time)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    protected override Task RefreshAsync(CancellationToken cancellationToken) => config.RefreshAsync(cancellationToken);
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await config.RefreshAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (await Pause.WaitAsync(Interval, time, stoppingToken))
-            {
-                try
-                {
-                    await config.RefreshAsync(stoppingToken);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogRefreshFailed(logger, exception);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override void OnRefreshFailed(Exception exception) => LogRefreshFailed(logger, exception);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Checking the gateway config for changes failed; the proxy keeps its current config and tries again")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
