@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Tollgate.Server.Tests.Gateway;
 using Tollgate.Server.Tests.Infrastructure;
 using Tollgate.Server.Tests.Infrastructure.FakeLlm;
@@ -92,8 +93,11 @@ public abstract class SubscriptionEntitlementsTests(TestStore store)
     [Fact]
     public async Task Changing_plans_swaps_the_entitlement_at_the_same_instant()
     {
+        // A subscription changed in the millisecond it started never took effect, and its entitlement is removed
+        // instead of ended: the clock moves on between the two.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
         await using var llm = await FakeLlmUpstream.StartAsync();
-        await using var server = await store.StartAsync();
+        await using var server = await store.StartAsync(time: clock);
         await SetUpAsync(server, llm, TokenPlan);
         var allowance = await CreateAsync(server, "/api/v1/plans", AllowancePlan);
         using (var published = await server.PostJsonAsync($"/api/v1/plans/{allowance}/publish", "{}"))
@@ -102,6 +106,7 @@ public abstract class SubscriptionEntitlementsTests(TestStore store)
         }
 
         var subscription = await SubscribeAsync(server, "token");
+        clock.Advance(TimeSpan.FromHours(1));
         using var changed = await server.PostJsonAsync($"/api/v1/subscriptions/{subscription}/change", """{"timing":"immediate","plan":{"key":"allowance"}}""");
         var answer = await changed.Content.ReadAsStringAsync(Ct);
         Assert.True(changed.IsSuccessStatusCode, answer);
@@ -112,7 +117,8 @@ public abstract class SubscriptionEntitlementsTests(TestStore store)
         var list = entitlements.RootElement.ValueKind == JsonValueKind.Array ? entitlements.RootElement : entitlements.RootElement.GetProperty("items");
         var boolean = list.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "boolean");
         var metered = list.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "metered");
-        Assert.Equal(boolean.GetProperty("activeTo").GetDateTimeOffset(), metered.GetProperty("activeFrom").GetDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(2026, 3, 10, 10, 0, 0, TimeSpan.Zero), boolean.GetProperty("activeTo").GetDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(2026, 3, 10, 10, 0, 0, TimeSpan.Zero), metered.GetProperty("activeFrom").GetDateTimeOffset());
         Assert.Equal(next, metered.GetProperty("annotations").GetProperty("subscription.id").GetString());
         using var value = JsonDocument.Parse(await server.GetStringAsync("/api/v2/customers/kong_air/entitlements/ai_token/value"));
         Assert.Equal(30m, value.RootElement.GetProperty("balance").GetDecimal());

@@ -79,7 +79,7 @@ public abstract class KongAdminApiTests(TestStore store)
         Assert.Equal("unknown field", badPort.GetProperty("fields").GetProperty("colour").GetString());
 
         var badPlugin = await Send(server, HttpMethod.Post, "/plugins", """{"name":"rate-limiting","config":{"minute":5}}""", HttpStatusCode.BadRequest);
-        Assert.Equal("plugin 'rate-limiting' is not supported by Tollgate (supported: key-auth, ai-proxy)", badPlugin.GetProperty("fields").GetProperty("name").GetString());
+        Assert.Equal("plugin 'rate-limiting' is not supported by Tollgate (supported: key-auth, ai-proxy, entitlement)", badPlugin.GetProperty("fields").GetProperty("name").GetString());
         var badConfig = await Send(server, HttpMethod.Post, "/plugins", """{"name":"key-auth","config":{"key_names":[],"hide":true}}""", HttpStatusCode.BadRequest);
         Assert.Equal("unknown field", badConfig.GetProperty("fields").GetProperty("config").GetProperty("hide").GetString());
         Assert.Equal("expected a non-empty array of header names (letters, digits, '-' and '_')", badConfig.GetProperty("fields").GetProperty("config").GetProperty("key_names").GetString());
