@@ -100,27 +100,16 @@ public sealed class AddonService(BillingRepository repository)
     }, cancellationToken);
 
     /// <summary>An add-on by id, or by key: the version active at <paramref name="at"/>, else (or with <paramref name="includeLatest"/>) the latest.</summary>
-    public static Addon? Find(BillingState state, string idOrKey, DateTimeOffset at, bool includeLatest = false)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (state.Find(Addon.Kind, idOrKey) is { } byId)
-        {
-            return byId.DeletedAt is null ? byId : null;
-        }
-
-        return Lifecycle.ByKey(Versions(state, idOrKey), at, includeLatest);
-    }
+    public static Addon? Find(BillingState state, string idOrKey, DateTimeOffset at, bool includeLatest = false) =>
+        Lifecycle.Find(state, Addon.Kind, idOrKey, at, includeLatest);
 
     /// <summary>A specific version of <paramref name="key"/> (not deleted).</summary>
     public static Addon? Version(BillingState state, string key, int version) =>
-        Versions(state, key).FirstOrDefault(a => a.Version == version && a.DeletedAt is null);
+        Lifecycle.Version(state, Addon.Kind, key, version);
 
     /// <summary>Every version of <paramref name="key"/>, deleted ones included, by version.</summary>
-    public static IReadOnlyList<Addon> Versions(BillingState state, string key)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return state.Index(AddonKeys.Build).ByKey.GetValueOrDefault(key) ?? [];
-    }
+    public static IReadOnlyList<Addon> Versions(BillingState state, string key) =>
+        Lifecycle.Versions(state, Addon.Kind, key);
 
     /// <summary>Whether an add-on version that is not deleted or archived sells <paramref name="featureKey"/>.</summary>
     public static bool UsesFeature(BillingState state, string featureKey, DateTimeOffset now)
@@ -170,14 +159,4 @@ public sealed class AddonService(BillingRepository repository)
     private static Addon ById(BillingState state, string addonId) =>
         state.Find(Addon.Kind, addonId) is { DeletedAt: null } addon ? addon : throw new BillingNotFoundException($"add-on \"{addonId}\" not found");
 
-    private sealed class AddonKeys
-    {
-        public required Dictionary<string, IReadOnlyList<Addon>> ByKey { get; init; }
-
-        public static AddonKeys Build(BillingState state) => new()
-        {
-            ByKey = state.All(Addon.Kind).GroupBy(a => a.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<Addon>)[.. g.OrderBy(a => a.Version)], StringComparer.Ordinal),
-        };
-    }
 }

@@ -74,6 +74,48 @@ public static class Lifecycle
     public static T? ByKey<T>(IReadOnlyList<T> versions, DateTimeOffset now, bool includeLatest)
         where T : IVersionedDocument =>
         includeLatest ? Latest(versions) : ActiveAt(versions, now) ?? Latest(versions);
+
+    /// <summary>
+    /// A document of <paramref name="kind"/> by id, or by key: the version active at <paramref name="at"/>, else the
+    /// latest (with <paramref name="includeLatest"/>: the latest, draft included). Deleted versions are not found.
+    /// </summary>
+    public static T? Find<T>(BillingState state, DocumentKind<T> kind, string idOrKey, DateTimeOffset at, bool includeLatest)
+        where T : class, IVersionedDocument
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Find(kind, idOrKey) is { } byId)
+        {
+            return byId.DeletedAt is null ? byId : null;
+        }
+
+        return ByKey(Versions(state, kind, idOrKey), at, includeLatest);
+    }
+
+    /// <summary>A specific version of <paramref name="key"/> (not deleted).</summary>
+    public static T? Version<T>(BillingState state, DocumentKind<T> kind, string key, int version)
+        where T : class, IVersionedDocument =>
+        Versions(state, kind, key).FirstOrDefault(v => v.Version == version && v.DeletedAt is null);
+
+    /// <summary>Every version of <paramref name="key"/>, deleted ones included, by version.</summary>
+    public static IReadOnlyList<T> Versions<T>(BillingState state, DocumentKind<T> kind, string key)
+        where T : class, IVersionedDocument
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Index(s => VersionsByKey<T>.Build(s, kind)).ByKey.GetValueOrDefault(key) ?? [];
+    }
+
+    /// <summary>The versions of each key of one kind, built once per state.</summary>
+    private sealed class VersionsByKey<T>
+        where T : class, IVersionedDocument
+    {
+        public required Dictionary<string, IReadOnlyList<T>> ByKey { get; init; }
+
+        public static VersionsByKey<T> Build(BillingState state, DocumentKind<T> kind) => new()
+        {
+            ByKey = state.All(kind).GroupBy(v => v.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<T>)[.. g.OrderBy(v => v.Version)], StringComparer.Ordinal),
+        };
+    }
 }
 
 /// <summary>A problem that keeps a draft from being published (OpenMeter's <c>ValidationError</c>).</summary>

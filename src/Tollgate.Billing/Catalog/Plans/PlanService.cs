@@ -149,16 +149,8 @@ public sealed class PlanService(BillingRepository repository)
     /// A plan by id, or by key: the version active at <paramref name="at"/>, else the latest (with
     /// <paramref name="includeLatest"/>: the latest, draft included). Deleted versions are not found.
     /// </summary>
-    public static Plan? Find(BillingState state, string idOrKey, DateTimeOffset at, bool includeLatest = false)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (state.Find(Plan.Kind, idOrKey) is { } byId)
-        {
-            return byId.DeletedAt is null ? byId : null;
-        }
-
-        return Lifecycle.ByKey(Versions(state, idOrKey), at, includeLatest);
-    }
+    public static Plan? Find(BillingState state, string idOrKey, DateTimeOffset at, bool includeLatest = false) =>
+        Lifecycle.Find(state, Plan.Kind, idOrKey, at, includeLatest);
 
     /// <summary>The version of <paramref name="key"/> new subscriptions get at <paramref name="at"/>, if any.</summary>
     public static Plan? ActiveVersion(BillingState state, string key, DateTimeOffset at) =>
@@ -166,14 +158,11 @@ public sealed class PlanService(BillingRepository repository)
 
     /// <summary>A specific version of <paramref name="key"/> (not deleted).</summary>
     public static Plan? Version(BillingState state, string key, int version) =>
-        Versions(state, key).FirstOrDefault(p => p.Version == version && p.DeletedAt is null);
+        Lifecycle.Version(state, Plan.Kind, key, version);
 
     /// <summary>Every version of <paramref name="key"/>, deleted ones included, by version.</summary>
-    public static IReadOnlyList<Plan> Versions(BillingState state, string key)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return state.Index(PlanKeys.Build).ByKey.GetValueOrDefault(key) ?? [];
-    }
+    public static IReadOnlyList<Plan> Versions(BillingState state, string key) =>
+        Lifecycle.Versions(state, Plan.Kind, key);
 
     /// <summary>Whether a plan version that is not deleted or archived sells <paramref name="featureKey"/>.</summary>
     public static bool UsesFeature(BillingState state, string featureKey, DateTimeOffset now)
@@ -200,14 +189,4 @@ public sealed class PlanService(BillingRepository repository)
     private static IReadOnlyList<PlanPhase> Phases(IReadOnlyList<PlanPhase?>? phases) =>
         phases is null ? null! : [.. phases.Select(p => p!)];
 
-    private sealed class PlanKeys
-    {
-        public required Dictionary<string, IReadOnlyList<Plan>> ByKey { get; init; }
-
-        public static PlanKeys Build(BillingState state) => new()
-        {
-            ByKey = state.All(Plan.Kind).GroupBy(p => p.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<Plan>)[.. g.OrderBy(p => p.Version)], StringComparer.Ordinal),
-        };
-    }
 }
