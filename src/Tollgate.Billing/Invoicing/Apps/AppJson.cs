@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tollgate.Billing.Api;
+
+namespace Tollgate.Billing.Invoicing.Apps;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
+[JsonSerializable(typeof(InstalledApp))]
+internal sealed partial class AppJson : JsonSerializerContext;

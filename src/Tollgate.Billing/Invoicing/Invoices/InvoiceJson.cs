@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tollgate.Billing.Api;
+
+namespace Tollgate.Billing.Invoicing.Invoices;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = false, AllowOutOfOrderMetadataProperties = true, Converters = [typeof(UtcTimeConverter), typeof(NullableUtcTimeConverter)])]
+[JsonSerializable(typeof(Invoice))]
+[JsonSerializable(typeof(PaginatedResponse<Invoice>))]
+internal sealed partial class InvoiceJson : JsonSerializerContext;
