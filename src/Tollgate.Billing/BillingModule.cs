@@ -8,6 +8,7 @@ using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
+using Tollgate.Billing.Invoicing.Invoices;
 using Tollgate.Billing.Storage;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Gateway.Access;
@@ -72,6 +73,22 @@ public static class BillingModule
         services.AddSingleton<EntitlementBalances>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
 
+        // Invoicing: invoices from subscriptions and pending lines, their lifecycle, and the biller that runs it on time.
+        services.AddSingleton<IDocumentKind>(Tollgate.Billing.Invoicing.Profiles.BillingProfile.Kind); // TEMP
+        services.AddSingleton<IDocumentKind>(Tollgate.Billing.Invoicing.Apps.InstalledApp.Kind); // TEMP
+        services.AddSingleton<Tollgate.Billing.Invoicing.Apps.IInvoicingApp, Tollgate.Billing.Invoicing.Apps.TempSandbox>(); // TEMP
+        services.AddHostedService<Tollgate.Billing.Invoicing.Apps.TempBootstrap>(); // TEMP
+        services.AddSingleton<IDocumentKind>(Invoice.Kind);
+        services.AddSingleton<IDocumentKind>(InvoiceNumberSequence.Kind);
+        services.AddSingleton<UsageQuantities>();
+        services.AddSingleton<InvoiceLineBuilder>();
+        services.AddSingleton<InvoiceService>();
+        services.AddSingleton<InvoiceCollector>();
+        services.AddSingleton<InvoiceLifecycle>();
+        services.AddSingleton<BillRun>();
+        services.AddHostedService<Biller>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(InvoiceJson.Default));
+
         // The gateway's entitlement plugin asks billing; metered limits are shared counters (AddSharedCounters).
         services.AddSingleton<GatewayAccess>();
         services.AddSingleton<IGatewayAccess>(sp => sp.GetRequiredService<GatewayAccess>());
@@ -89,6 +106,7 @@ public static class BillingModule
         routes.MapPlanAddonsApi();
         routes.MapSubscriptionsApi();
         routes.MapEntitlementsApi();
+        routes.MapInvoicesApi();
         return routes;
     }
 }

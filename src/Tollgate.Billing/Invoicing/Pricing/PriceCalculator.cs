@@ -13,9 +13,11 @@ public static class PriceCalculator
 {
     /// <summary>
     /// Prices <paramref name="quantity"/> (the period's metered total; a cost for dynamic prices) at <paramref name="price"/>;
-    /// every detailed line's description starts with <paramref name="name"/> (e.g. the rate card's name).
+    /// every detailed line's description starts with <paramref name="name"/> (e.g. the rate card's name). The minimum
+    /// commitment is only topped up when <paramref name="periodComplete"/>: a part of a period billed early (progressive
+    /// billing) cannot know yet whether the whole period reaches it.
     /// </summary>
-    public static PricingResult Calculate(string name, Price price, decimal quantity, Currency currency, Discounts? discounts = null)
+    public static PricingResult Calculate(string name, Price price, decimal quantity, Currency currency, Discounts? discounts = null, bool periodComplete = true)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(price);
@@ -49,7 +51,7 @@ public static class PriceCalculator
                 lines = ApplyMaximum(lines, maximum);
             }
 
-            if (commitments.MinimumAmount is { } minimum)
+            if (commitments.MinimumAmount is { } minimum && periodComplete)
             {
                 lines = ApplyMinimum(name, lines, minimum, currency);
             }

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tollgate.Billing.Customers;
+using Tollgate.Billing.Storage;
+using Tollgate.Store;
+
+namespace Tollgate.Billing.Invoicing.Invoices;
+
+/// <summary>What one bill run did.</summary>
+public sealed record BillRunResult(int Customers, int Drafts, int Skipped);
+
+/// <summary>
+/// One pass of the biller: every customer whose next line is due gets its drafts (in batches of
+/// <see cref="BatchSize"/> customers per change), then every invoice whose next move is due moves (issue, pay,
+/// overdue). Safe to run on every node at once and to stop anywhere: each draft is stored only if its lines are still
+/// unbilled, each move only from the step it starts at.
+/// </summary>
+public sealed partial class BillRun(BillingRepository repository, InvoiceCollector collector, InvoiceLifecycle lifecycle, ILogger<BillRun> logger)
+{
+    public const int BatchSize = 200;
+
+    public async Task<BillRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
+        var state = repository.Current;
+        var due = state.All(Customer.Kind)
+            .Where(c => !c.IsDeleted && InvoiceCollector.NextCollection(state, c, now) is { } at && at <= now)
+            .ToList();
+        var drafts = 0;
+        var skipped = 0;
+        foreach (var batch in due.Chunk(BatchSize))
+        {
+            var planned = new List<PlannedDraft>();
+            foreach (var customer in batch)
+            {
+                try
+                {
+                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, cancellationToken));
+                }
+                catch (BillingException exception)
+                {
+                    // One customer's broken setup (a feature without a meter) must not hold up everyone else's invoices.
+                    skipped++;
+                    LogCustomerSkipped(logger, exception, customer.Id);
+                }
+            }
+
+            if (planned.Count > 0)
+            {
+                var stored = await collector.StoreAsync(planned, cancellationToken);
+                drafts += stored.Count;
+                skipped += planned.Count - stored.Count;
+            }
+        }
+
+        await lifecycle.ProgressAsync(null, cancellationToken);
+        return new BillRunResult(due.Count, drafts, skipped);
+    }
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Customer {CustomerId} could not be invoiced in this bill run; the next run tries again")]
+    private static partial void LogCustomerSkipped(ILogger logger, Exception exception, string customerId);
+}
+
+/// <summary>Runs a <see cref="BillRun"/> every <see cref="Interval"/> on the injected clock.</summary>
+internal sealed partial class Biller(BillRun run, TimeProvider time, ILogger<Biller> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await Pause.WaitAsync(Interval, time, stoppingToken))
+            {
+                try
+                {
+                    await run.RunAsync(stoppingToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogRunFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "A bill run failed; the next one tries again")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception);
+}
