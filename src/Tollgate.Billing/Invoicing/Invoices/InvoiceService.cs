@@ -151,7 +151,8 @@ public sealed class InvoiceService(BillingRepository repository, InvoiceLineBuil
             var field = $"lines[{index}]";
             var pending = PendingLine(
                 new PendingLineInput { Name = line.Name, Description = line.Description, Metadata = line.Metadata, TaxConfig = line.TaxConfig, Period = line.Period, InvoiceAt = line.InvoiceAt, Price = line.Price, FeatureKey = line.FeatureKey, RateCard = line.RateCard },
-                field, currency, null, now) with { Id = line.Id ?? Ulid.NewUlid().ToString() };
+                field, currency, null, now) with
+            { Id = line.Id ?? Ulid.NewUlid().ToString() };
             var price = pending.RateCard!.Price!;
             var quantity = price is FlatPrice ? 1m : line.Quantity ?? throw new BillingValidationException($"{field}.quantity", "is required");
             if (quantity < 0m)
