@@ -5,6 +5,7 @@ using Tollgate.Billing.Catalog.RateCards;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Invoicing.Invoices;
 using Tollgate.Billing.Invoicing.Profiles;
+using Tollgate.Billing.Subscriptions;
 
 namespace Tollgate.Billing.Invoicing.Rendering;
 
@@ -73,9 +74,9 @@ public static class InvoiceDocument
 
         html.Append("<dl class=\"facts\">\n");
         Fact(html, "Invoice number", Encode(invoice.Number));
-        Fact(html, "Issue date", invoice.IssuedAt is { } issued ? DocumentFormat.Date(issued) : "Not issued yet");
-        Fact(html, "Due date", invoice.DueAt is { } due ? DocumentFormat.Date(due) : "—");
-        Fact(html, "Service period", invoice.Period is { } period ? DocumentFormat.Period(period) : "—");
+        Fact(html, "Issue date", invoice.IssuedAt is { } issued ? Time(issued) : "Not issued yet");
+        Fact(html, "Due date", invoice.DueAt is { } due ? Time(due) : "—");
+        Fact(html, "Service period", invoice.Period is { } period ? Period(period) : "—");
         Fact(html, "Currency", currency.Code);
         html.Append("</dl>\n</header>\n");
     }
@@ -201,7 +202,7 @@ public static class InvoiceDocument
             "line",
             Encode(line.Name),
             line.Description,
-            DocumentFormat.Period(line.Period),
+            Period(line.Period),
             line.Quantity is { } quantity ? DocumentFormat.Quantity(quantity) : "",
             UnitPriceOf(line.RateCard?.Price ?? line.Price, currency),
             DocumentFormat.Money(line.Totals.Amount, currency));
@@ -221,7 +222,7 @@ public static class InvoiceDocument
                 "detail",
                 name,
                 child.Description,
-                child.Period == line.Period ? "" : DocumentFormat.Period(child.Period),
+                child.Period == line.Period ? "" : Period(child.Period),
                 child.Quantity is { } q ? DocumentFormat.Quantity(q) : "",
                 child.PerUnitAmount is { } unit ? DocumentFormat.UnitPrice(unit, currency) : "",
                 DocumentFormat.Money(child.Totals.Amount, currency));
@@ -306,6 +307,15 @@ public static class InvoiceDocument
     private static void TotalRow(StringBuilder html, string cssClass, string label, decimal amount, Currency currency) =>
         html.Append("<tr class=\"").Append(cssClass).Append("\"><th scope=\"row\">").Append(label)
             .Append("</th><td class=\"num\">").Append(DocumentFormat.Money(amount, currency)).Append("</td></tr>\n");
+
+    // <time> lets a machine read the date; the CSS keeps each date on one line, so a period wraps only between its dates.
+    private static string Time(DateTimeOffset instant)
+    {
+        var date = DocumentFormat.Date(instant);
+        return "<time datetime=\"" + date + "\">" + date + "</time>";
+    }
+
+    private static string Period(BillingPeriod period) => Time(period.From) + " – " + Time(period.To);
 
     // A discount of nothing reads 0.00, not -0.00.
     private static decimal Negate(decimal amount) => amount == 0m ? 0m : -amount;

@@ -103,4 +103,13 @@ public sealed class InvoiceDocumentEscapingTests
         Assert.Equal("Discount: <b>reason</b>", rows[6].Name);
         Assert.Equal(["2.47 USD", "2.47 USD", "35.00 USD", "10.00 USD", "-1.00 USD", "25.00 USD", "-2.50 USD"], rows.Select(r => r.Amount));
     }
+
+    [Fact]
+    public void Letters_of_any_script_stay_as_they_are_in_the_UTF8_page()
+    {
+        var page = RenderedInvoice.Of(Usd() with { Customer = Usd().Customer with { Name = "Müller & Søn — 株式会社テスト" } });
+
+        Assert.Equal("Müller & Søn — 株式会社テスト", RenderedInvoice.Text(page.Party("customer").QuerySelector(".name")));
+        Assert.Contains("Müller &amp; Søn — 株式会社テスト", page.Html, StringComparison.Ordinal);
+    }
 }

@@ -269,7 +269,7 @@ public sealed class InvoiceDocumentTests
         Assert.Contains("@media print", css, StringComparison.Ordinal);
         Assert.Contains("thead { display: table-header-group; }", css, StringComparison.Ordinal);
         Assert.Contains("break-inside: avoid", css, StringComparison.Ordinal);
-        Assert.Contains("@media (max-width: 40rem)", css, StringComparison.Ordinal);
+        Assert.Contains("@media screen and (max-width: 40rem)", css, StringComparison.Ordinal);
     }
 
     [Fact]
