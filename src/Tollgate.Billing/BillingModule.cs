@@ -8,6 +8,8 @@ using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
+using Tollgate.Billing.Invoicing.Apps;
+using Tollgate.Billing.Invoicing.Profiles;
 using Tollgate.Billing.Storage;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Gateway.Access;
@@ -72,6 +74,22 @@ public static class BillingModule
         services.AddSingleton<EntitlementBalances>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
 
+        // Invoicing: installed apps (the seam invoicing and payment apps plug into) and billing profiles. A new app
+        // type is one more IInvoicingApp registration. The bootstrap is registered after BillingRefresher, so it runs
+        // on the loaded state, before the listeners open.
+        services.AddSingleton<IDocumentKind>(InstalledApp.Kind);
+        services.AddSingleton<IDocumentKind>(BillingProfile.Kind);
+        services.AddSingleton<IDocumentKind>(CustomerOverride.Kind);
+        services.AddSingleton<IInvoicingApp, SandboxApp>();
+        services.AddSingleton<IInvoicingApp, CustomInvoicingApp>();
+        services.AddSingleton<InvoicingApps>();
+        services.AddSingleton<AppService>();
+        services.AddSingleton<BillingProfileService>();
+        services.TryAddSingleton(new BillingProfileDefaults());
+        services.AddHostedService<DefaultProfileBootstrap>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(AppJson.Default));
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(ProfileJson.Default));
+
         // The gateway's entitlement plugin asks billing; metered limits are shared counters (AddSharedCounters).
         services.AddSingleton<GatewayAccess>();
         services.AddSingleton<IGatewayAccess>(sp => sp.GetRequiredService<GatewayAccess>());
@@ -89,6 +107,11 @@ public static class BillingModule
         routes.MapPlanAddonsApi();
         routes.MapSubscriptionsApi();
         routes.MapEntitlementsApi();
+
+        // Invoicing: apps and billing profiles.
+        routes.MapAppsApi();
+        routes.MapBillingProfilesApi();
+        routes.MapCustomerOverridesApi();
         return routes;
     }
 }
