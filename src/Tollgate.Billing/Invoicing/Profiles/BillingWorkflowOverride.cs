@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Tollgate.Billing.Catalog.RateCards;
 
 namespace Tollgate.Billing.Invoicing.Profiles;
@@ -22,6 +23,7 @@ public sealed record BillingWorkflowOverride
     public TaxOverride? Tax { get; init; }
 
     /// <summary>True when nothing is overridden.</summary>
+    [JsonIgnore]
     public bool IsEmpty => (Collection is null || Collection == new CollectionOverride())
         && (Invoicing is null || Invoicing == new InvoicingOverride())
         && (Payment is null || Payment == new PaymentOverride())
