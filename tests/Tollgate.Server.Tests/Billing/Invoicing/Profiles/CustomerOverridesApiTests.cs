@@ -140,6 +140,37 @@ public abstract class CustomerOverridesApiTests(TestStore store)
         await BadRequestAsync(await server.GetAsync("/api/v1/billing/customers?includeAllCustomers=maybe"), "includeAllCustomers");
     }
 
+    [Fact]
+    public async Task Profiles_and_overrides_read_back_from_the_store_as_they_were_answered()
+    {
+        var server = await store.StartAsync();
+        try
+        {
+            var (_, sandboxId) = await DefaultsAsync(server);
+            var profile = await CreateProfileAsync(server, $$$"""
+                {"name":"Anchored","supplier":{"name":"S","addresses":[{"country":"NL"}]},"default":false,
+                 "workflow":{"collection":{"alignment":{"type":"anchored","recurringPeriod":{"interval":"P1M","anchor":"2026-01-01T00:00:00Z"} } },"invoicing":{"defaultTaxConfig":{"behavior":"exclusive"} } },
+                 "apps":{"tax":"{{{sandboxId}}}","invoicing":"{{{sandboxId}}}","payment":"{{{sandboxId}}}"}}
+                """);
+            var customer = await CreateCustomerAsync(server, """{"name":"Kong Air"}""");
+            await ExpectAsync(await PutJsonAsync(server, $"/api/v1/billing/customers/{customer}", $$$"""
+                {"billingProfileId":"{{{profile}}}","workflow":{"collection":{"alignment":{"type":"anchored","recurringPeriod":{"interval":"YEAR","anchor":"2026-02-01T00:00:00Z"} } },"payment":{"collectionMethod":"send_invoice"} } }
+                """), HttpStatusCode.OK);
+            var before = (await GetJsonAsync(server, $"/api/v1/billing/customers/{customer}?expand=apps")).GetRawText();
+            var profileBefore = (await GetJsonAsync(server, $"/api/v1/billing/profiles/{profile}")).GetRawText();
+            Assert.Contains("\"recurringPeriod\":{\"interval\":\"P1Y\",\"anchor\":\"2026-02-01T00:00:00Z\"}", before, StringComparison.Ordinal);
+            Assert.Contains("\"defaultTaxConfig\":{\"behavior\":\"exclusive\"}", profileBefore, StringComparison.Ordinal);
+
+            server = await server.RestartAsync();
+            Assert.Equal(before, (await GetJsonAsync(server, $"/api/v1/billing/customers/{customer}?expand=apps")).GetRawText());
+            Assert.Equal(profileBefore, (await GetJsonAsync(server, $"/api/v1/billing/profiles/{profile}")).GetRawText());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     private static async Task<string[]> CustomersAsync(TollgateServer server, string query)
     {
         var page = await GetJsonAsync(server, $"/api/v1/billing/customers?expand=customer&{query}");
