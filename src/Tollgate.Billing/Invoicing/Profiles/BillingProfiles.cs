@@ -13,7 +13,7 @@ public static class BillingProfiles
     public static BillingProfile? Default(BillingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.All(BillingProfile.Kind).FirstOrDefault(p => p.Default && !p.IsDeleted);
+        return state.Index(DefaultProfile.Build).Profile;
     }
 
     /// <summary>The customer's override, or null when they follow the default profile as it is.</summary>
@@ -51,5 +51,14 @@ public static class BillingProfiles
 
         var workflow = OverrideOf(state, customerId)?.Workflow is { } overrides ? overrides.ApplyTo(profile.Workflow) : profile.Workflow;
         return new ResolvedProfile(profile, workflow, app);
+    }
+
+    /// <summary>The default profile, found once per state: invoicing asks for every customer it bills.</summary>
+    private sealed class DefaultProfile
+    {
+        public BillingProfile? Profile { get; private init; }
+
+        public static DefaultProfile Build(BillingState state) =>
+            new() { Profile = state.All(BillingProfile.Kind).FirstOrDefault(p => p.Default && !p.IsDeleted) };
     }
 }
