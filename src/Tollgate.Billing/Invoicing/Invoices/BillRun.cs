@@ -31,11 +31,12 @@ public sealed partial class BillRun(BillingRepository repository, InvoiceCollect
         foreach (var batch in due.Chunk(BatchSize))
         {
             var planned = new List<PlannedDraft>();
+            var usage = new UsageBatch(batch.SelectMany(c => c.UsageSubjects));
             foreach (var customer in batch)
             {
                 try
                 {
-                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, cancellationToken));
+                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, cancellationToken, usage));
                 }
                 catch (BillingException exception)
                 {

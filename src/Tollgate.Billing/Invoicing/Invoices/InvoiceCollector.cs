@@ -27,7 +27,7 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
 
     /// <summary>The drafts a customer would get as of <paramref name="asOf"/>, priced but not stored.</summary>
     internal async Task<List<PlannedDraft>> PlanAsync(
-        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken)
+        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken, UsageBatch? usage = null)
     {
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var profile = BillingProfiles.For(state, customer.Id)
@@ -41,6 +41,7 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
                 AsOf = asOf,
                 Progressive = progressiveOverride ?? false,
                 LineIds = lineIds,
+                Usage = usage,
             };
             var lines = await builder.BuildAsync(state, customer, gathering.Currency, profile.Workflow, selection, now, cancellationToken);
             if (lines.Count > 0)

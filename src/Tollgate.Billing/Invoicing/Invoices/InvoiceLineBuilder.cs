@@ -22,6 +22,9 @@ public sealed record LineSelection
 
     /// <summary>Collecting: only these lines (ids as the gathering invoice shows them); null: every due line.</summary>
     public IReadOnlySet<string>? LineIds { get; init; }
+
+    /// <summary>Usage shared with other customers collected together (a bill run's batch); null: read per customer.</summary>
+    public UsageBatch? Usage { get; init; }
 }
 
 /// <summary>
@@ -122,7 +125,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         }
 
         var metered = charge.IsUsage
-            ? await usage.QuantityAsync(state, customer, charge.Item.FeatureKey ?? "", service.From, through, "featureKey", cancellationToken)
+            ? await usage.QuantityAsync(state, customer, charge.Item.FeatureKey ?? "", service.From, through, "featureKey", cancellationToken, selection.Usage)
             : 1m;
         var price = charge.Price is FlatPrice flat ? flat with { Amount = flat.Amount * ProrationFactor(charge, workflow) } : charge.Price;
         var period = fullyBilled ? service : new BillingPeriod(billed.Lines > 0 ? billed.BilledThrough : service.From, through);
