@@ -57,7 +57,7 @@ step() {
 request() {
   local method="$1" url="$2" json="${3:-}" out
   shift 3 2>/dev/null || shift $#
-  local args=(-sS -X "$method" -w '\n%{http_code}' "$@")
+  local args=(-sS --max-time 180 -X "$method" -w '\n%{http_code}' "$@")
   if [ -n "$json" ]; then
     args+=(-H 'Content-Type: application/json' --data-binary "$json")
   fi
@@ -203,7 +203,7 @@ before="$(meter_total)"
 tokens=0
 for ((call = 1; call <= CALLS; call++)); do
   request POST "$PROXY/chat" "$SEED_BODY" -H 'Accept: application/json' -H "Authorization: Bearer $CONSUMER_KEY"
-  [ "$STATUS" = 200 ] || die "POST /chat answered $STATUS: $BODY (is the upstream $upstream running?)"
+  [ "$STATUS" = 200 ] || die "POST /chat answered $STATUS: $BODY (ai-proxy calls $upstream: is it running and reachable?)"
   used="$(number total_tokens)"
   [ -n "$used" ] || die "the answer to POST /chat reports no usage: $BODY"
   tokens=$((tokens + used))
