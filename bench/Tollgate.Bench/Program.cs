@@ -176,6 +176,15 @@ var gatewayUpstream = new Command("gateway-upstream", "The fake OpenAI-compatibl
 gatewayUpstream.Options.Add(upstreamPort);
 gatewayUpstream.SetAction((result, cancellationToken) => FakeLlmUpstream.RunAsync(Math.Clamp(result.GetValue(upstreamPort), 0, 65535), cancellationToken));
 
+var billCustomers = new Option<int>("--customers") { Description = "Customers on the usage plan.", DefaultValueFactory = _ => 10_000 };
+var billEvents = new Option<int>("--events") { Description = "Usage events per customer over the month.", DefaultValueFactory = _ => 30 };
+var billRun = new Command("billrun", "Bill run: N customers with a month of usage each, timed from the period's end until every invoice is issued and paid (in process, test clock).")
+{
+    billCustomers, billEvents, stores, postgresUrl, keepData,
+};
+billRun.SetAction((result, cancellationToken) => Stores(result) is not { } storeSettings ? Task.FromResult(2) : BillRunBenchmark.RunAsync(
+    Math.Clamp(result.GetValue(billCustomers), 1, 1_000_000), Math.Clamp(result.GetValue(billEvents), 1, 10_000), storeSettings, result.GetValue(keepData), cancellationToken));
+
 var accessDuration = new Option<int>("--duration") { Description = "Seconds of each measurement.", DefaultValueFactory = _ => 5 };
 var access = new Command("access", "The gateway's entitlement check (boolean and metered hard limit), in process on a real server over SQLite.")
 {
@@ -190,5 +199,6 @@ var root = new RootCommand("Tollgate benchmarks: ingest throughput and meter que
 };
 root.Subcommands.Add(gateway);
 root.Subcommands.Add(access);
+root.Subcommands.Add(billRun);
 root.Subcommands.Add(gatewayUpstream);
 return await root.Parse(args).InvokeAsync();

@@ -8,7 +8,9 @@ using Tollgate.Billing.Catalog.Features;
 using Tollgate.Billing.Catalog.Plans;
 using Tollgate.Billing.Customers;
 using Tollgate.Billing.Entitlements;
+using Tollgate.Billing.Invoicing.Apps;
 using Tollgate.Billing.Invoicing.Invoices;
+using Tollgate.Billing.Invoicing.Profiles;
 using Tollgate.Billing.Storage;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Gateway.Access;
@@ -73,11 +75,23 @@ public static class BillingModule
         services.AddSingleton<EntitlementBalances>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(EntitlementJson.Default));
 
+        // Invoicing: installed apps (the seam invoicing and payment apps plug into) and billing profiles. A new app
+        // type is one more IInvoicingApp registration. The bootstrap is registered after BillingRefresher, so it runs
+        // on the loaded state, before the listeners open.
+        services.AddSingleton<IDocumentKind>(InstalledApp.Kind);
+        services.AddSingleton<IDocumentKind>(BillingProfile.Kind);
+        services.AddSingleton<IDocumentKind>(CustomerOverride.Kind);
+        services.AddSingleton<IInvoicingApp, SandboxApp>();
+        services.AddSingleton<IInvoicingApp, CustomInvoicingApp>();
+        services.AddSingleton<InvoicingApps>();
+        services.AddSingleton<AppService>();
+        services.AddSingleton<BillingProfileService>();
+        services.TryAddSingleton(new BillingProfileDefaults());
+        services.AddHostedService<DefaultProfileBootstrap>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(AppJson.Default));
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(ProfileJson.Default));
+
         // Invoicing: invoices from subscriptions and pending lines, their lifecycle, and the biller that runs it on time.
-        services.AddSingleton<IDocumentKind>(Tollgate.Billing.Invoicing.Profiles.BillingProfile.Kind); // TEMP
-        services.AddSingleton<IDocumentKind>(Tollgate.Billing.Invoicing.Apps.InstalledApp.Kind); // TEMP
-        services.AddSingleton<Tollgate.Billing.Invoicing.Apps.IInvoicingApp, Tollgate.Billing.Invoicing.Apps.TempSandbox>(); // TEMP
-        services.AddHostedService<Tollgate.Billing.Invoicing.Apps.TempBootstrap>(); // TEMP
         services.AddSingleton<IDocumentKind>(Invoice.Kind);
         services.AddSingleton<IDocumentKind>(InvoiceNumberSequence.Kind);
         services.AddSingleton<UsageQuantities>();
@@ -106,6 +120,11 @@ public static class BillingModule
         routes.MapPlanAddonsApi();
         routes.MapSubscriptionsApi();
         routes.MapEntitlementsApi();
+
+        // Invoicing: apps, billing profiles, invoices.
+        routes.MapAppsApi();
+        routes.MapBillingProfilesApi();
+        routes.MapCustomerOverridesApi();
         routes.MapInvoicesApi();
         return routes;
     }

@@ -14,9 +14,8 @@ namespace Tollgate.Billing.Invoicing.Invoices;
 /// leaves the step for the next run to repeat (apps are idempotent per invoice).
 /// </summary>
 public sealed partial class InvoiceLifecycle(
-    BillingRepository repository, InvoiceCollector collector, InvoiceLineBuilder builder, IEnumerable<IInvoicingApp> apps, ILogger<InvoiceLifecycle> logger)
+    BillingRepository repository, InvoiceCollector collector, InvoiceLineBuilder builder, InvoicingApps apps, ILogger<InvoiceLifecycle> logger)
 {
-    private readonly Dictionary<string, IInvoicingApp> _apps = apps.ToDictionary(a => a.Type, StringComparer.Ordinal);
 
     /// <summary><c>POST /billing/invoices/invoice</c>: the customer's pending lines due as of <c>asOf</c> become drafts, then move on.</summary>
     public async Task<IReadOnlyList<Invoice>> InvoiceNowAsync(InvoiceNowInput input, CancellationToken cancellationToken)
@@ -298,11 +297,12 @@ public sealed partial class InvoiceLifecycle(
     {
         var appId = invoice.Workflow.Apps?.Invoicing.Id;
         var installed = appId is null ? null : state.Find(InstalledApp.Kind, appId);
-        if (installed is null || installed.IsDeleted || !_apps.TryGetValue(installed.Type, out var app))
+        if (installed is null || installed.IsDeleted || !apps.Types.Contains(installed.Type))
         {
             return new AppOutcome(AppStep.Failed) { Issues = [$"the invoicing app \"{appId}\" of the invoice's billing profile is not installed"] };
         }
 
+        var app = apps.For(installed);
         try
         {
             return invoice.ExtendedStatus == InvoiceSteps.DraftCreated

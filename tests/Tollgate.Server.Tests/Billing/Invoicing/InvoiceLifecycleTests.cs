@@ -55,6 +55,17 @@ public abstract class InvoiceLifecycleTests(TestStore store)
         Assert.Equal(Jan1.AddMonths(1), line.GetProperty("period").GetProperty("to").GetDateTimeOffset());
         Assert.Equal("2.47", invoice.GetProperty("totals").GetProperty("total").GetString());
 
+        // The printable page: the issued invoice with its number, the line's amount and the paid banner.
+        using (var document = await server.GetAsync($"/api/v1/billing/invoices/{invoice.GetProperty("id").GetString()}/document"))
+        {
+            var html = await document.Content.ReadAsStringAsync(Ct);
+            Assert.Equal("text/html", document.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("default-src 'none'", document.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            Assert.Contains("INV-000001", html, StringComparison.Ordinal);
+            Assert.Contains("2.47 USD", html, StringComparison.Ordinal);
+            Assert.Contains("PAID", html, StringComparison.Ordinal);
+        }
+
         // February is gathering now, from zero.
         var february = Line(await GatheringAsync(server, customer), "ai-token");
         Assert.Equal(Jan1.AddMonths(1), february.GetProperty("period").GetProperty("from").GetDateTimeOffset());
