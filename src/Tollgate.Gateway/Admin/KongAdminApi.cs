@@ -169,8 +169,9 @@ public static class KongAdminApi
                 return (current, KongResults.NotFound());
             }
 
+            // A PUT by name names the entity, creating or replacing it; a body without the name keeps it (Kong does the same).
             var isId = Guid.TryParse(key, out var parsed);
-            if (existing is null && !isId)
+            if (!isId && (existing is null || put))
             {
                 body[nameField] ??= key;
             }

@@ -166,6 +166,16 @@ public abstract class KongAdminApiTests(TestStore store)
         var replaced = await Send(server, HttpMethod.Put, "/consumers/kong-air", """{"username":"kong-air","tags":["x"]}""", HttpStatusCode.OK);
         Assert.Equal(created.GetProperty("id").GetGuid(), replaced.GetProperty("id").GetGuid());
         Assert.Equal(JsonValueKind.Null, replaced.GetProperty("custom_id").ValueKind);
+
+        // Replacing by name with a body that leaves the name out keeps the name of the path (it used to become null).
+        var again = await Send(server, HttpMethod.Put, "/consumers/kong-air", """{"custom_id":"b"}""", HttpStatusCode.OK);
+        Assert.Equal("kong-air", again.GetProperty("username").GetString());
+        Assert.Equal(created.GetProperty("id").GetGuid(), again.GetProperty("id").GetGuid());
+        var service = await Send(server, HttpMethod.Put, "/services/example-service", """{"url":"http://127.0.0.1:9/v1"}""", HttpStatusCode.OK);
+        var replacedService = await Send(server, HttpMethod.Put, "/services/example-service", """{"url":"http://127.0.0.1:9/v2"}""", HttpStatusCode.OK);
+        Assert.Equal("example-service", replacedService.GetProperty("name").GetString());
+        Assert.Equal(service.GetProperty("id").GetGuid(), replacedService.GetProperty("id").GetGuid());
+        Assert.Equal("/v2", replacedService.GetProperty("path").GetString());
     }
 
     private static async Task<JsonElement> Send(TollgateServer server, HttpMethod method, string path, string? json, HttpStatusCode expected)
