@@ -1972,4 +1972,84 @@ await step('billing.customers.deleteOverride: Globex follows the default profile
   await expectStatus(404, () => openmeter.billing.customers.deleteOverride(globex.id), 'deleting an override that is gone')
 })
 
+let erpApp
+let erpProfile
+let initech
+let erpInvoice
+
+await step('custom invoicing: install from the marketplace (with its billing profile), apps.update turns both sync hooks on', async () => {
+  // The SDK wraps only the API-key and OAuth installs; the plain install is called through its typed client.
+  const { data, error, response } = await openmeter.client.POST('/api/v1/marketplace/listings/{type}/install', {
+    params: { path: { type: 'custom_invoicing' } },
+    body: { name: 'ERP' },
+  })
+  assert.equal(error, undefined, `install failed: ${JSON.stringify(error)}`)
+  assert.equal(response.status, 200)
+  erpApp = data.app
+  assert.match(erpApp.id, ULID, 'an app id is a ULID')
+  assert.equal(erpApp.type, 'custom_invoicing')
+  assert.equal(erpApp.name, 'ERP')
+  assert.equal(erpApp.enableDraftSyncHook, false)
+  assert.equal(erpApp.enableIssuingSyncHook, false)
+  assert.deepEqual(data.defaultForCapabilityTypes, [], 'a default profile exists already, so the new one is not the default')
+
+  const profiles = await openmeter.billing.profiles.list({ orderBy: 'createdAt' })
+  assert.deepEqual(profiles.items.map((p) => [p.name, p.default]), [['Default Billing Profile', true], ['Manual approval (EU)', false], ['ERP Billing Profile', false]])
+  erpProfile = profiles.items[2]
+  assert.deepEqual(erpProfile.apps, { tax: { id: erpApp.id }, invoicing: { id: erpApp.id }, payment: { id: erpApp.id } })
+
+  const updated = await openmeter.apps.update(erpApp.id, { type: 'custom_invoicing', name: 'ERP', enableDraftSyncHook: true, enableIssuingSyncHook: true })
+  assert.equal(updated.id, erpApp.id)
+  assert.equal(updated.enableDraftSyncHook, true)
+  assert.equal(updated.enableIssuingSyncHook, true)
+  assert.equal((await openmeter.apps.list()).totalCount, 2)
+  await expectStatus(409, () => openmeter.apps.uninstall(erpApp.id), 'uninstalling an app a billing profile uses')
+})
+
+await step('custom invoicing: a draft waits for apps.customInvoicing.draftSynchronized, then issuing for issuingSynchronized', async () => {
+  initech = checkCustomer(await openmeter.customers.create({ name: 'Initech', key: 'initech', currency: 'USD' }), 'customers.create')
+  await openmeter.billing.customers.createOverride(initech.id, { billingProfileId: erpProfile.id })
+  const now = new Date()
+  await openmeter.billing.invoices.createLineItems(initech.id, {
+    currency: 'USD',
+    lines: [{ name: 'Onboarding', period: { from: now, to: now }, invoiceAt: now, rateCard: { price: { type: 'flat', amount: '99', paymentTerm: 'in_advance' } } }],
+  })
+  ;[erpInvoice] = await openmeter.billing.invoices.invoicePendingLines({ customerId: initech.id })
+  assert.equal(erpInvoice.status, 'draft')
+  assert.equal(erpInvoice.statusDetails.extendedStatus, 'draft.syncing', 'the draft sync hook is on: the ERP has the draft')
+  assert.equal(erpInvoice.workflow.sourceBillingProfileId, erpProfile.id)
+  assert.equal(erpInvoice.totals.total, '99')
+
+  assert.equal(await openmeter.apps.customInvoicing.draftSynchronized(erpInvoice.id, { invoicing: { externalId: 'erp-draft-1' } }), undefined, 'the hook answers 204 No Content')
+  const issuing = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(issuing.status, 'issuing', 'auto-advance with no draft period issues at once')
+  assert.equal(issuing.statusDetails.extendedStatus, 'issuing.syncing', 'the issuing sync hook is on: the ERP finalizes it')
+  assert.equal(issuing.number, 'INV-000001', 'the first number of the ERP profile')
+  assert.equal(issuing.externalIds.invoicing, 'erp-draft-1')
+  await expectStatus(400, () => openmeter.apps.customInvoicing.draftSynchronized(erpInvoice.id, {}), 'a draft sync for an invoice past its draft')
+
+  const sentAt = new Date(Math.floor(Date.now() / 1000) * 1000)
+  assert.equal(
+    await openmeter.apps.customInvoicing.issuingSynchronized(erpInvoice.id, { invoicing: { invoiceNumber: 'ERP-0001', sentToCustomerAt: sentAt }, payment: { externalId: 'erp-pay-1' } }),
+    undefined,
+    'the hook answers 204 No Content',
+  )
+  const issued = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(issued.status, 'payment_processing')
+  assert.equal(issued.statusDetails.extendedStatus, 'payment_processing.pending')
+  assert.equal(issued.number, 'ERP-0001', 'the ERP numbers the invoice')
+  assert.equal(issued.sentToCustomerAt.toISOString(), sentAt.toISOString())
+  assert.deepEqual(issued.externalIds, { invoicing: 'erp-draft-1', payment: 'erp-pay-1' })
+})
+
+await step('custom invoicing: apps.customInvoicing.updatePaymentStatus paid; a trigger outside the enum is a 400', async () => {
+  await expectStatus(400, () => openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'refunded' }), 'an unknown payment trigger')
+  assert.equal(await openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'paid' }), undefined, 'the hook answers 204 No Content')
+  const paid = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(paid.status, 'paid')
+  assert.deepEqual(paid.statusDetails.availableActions, { void: { resultingState: 'voided' } })
+  assert.deepEqual(paid.lines.map((l) => [l.name, l.totals.total]), [['Onboarding', '99']])
+  await expectStatus(400, () => openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'paid' }), 'paying a paid invoice again')
+})
+
 console.log(`compat: all ${steps} steps passed (@openmeter/sdk ${sdkVersion} against ${baseUrl})`)
