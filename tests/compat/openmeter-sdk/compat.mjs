@@ -1472,7 +1472,8 @@ async function awaitCalls(since, total) {
 async function usageInstant(after) {
   await new Promise((resolve) => setTimeout(resolve, 5))
   const at = new Date(Math.max(Date.now(), after.getTime() + 1))
-  while (Date.now() < at.getTime()) {
+  // Past it by a millisecond at least, so the server's "now" (end-exclusive) includes it.
+  while (Date.now() <= at.getTime()) {
     await new Promise((resolve) => setTimeout(resolve, 1))
   }
   return at
@@ -1675,8 +1676,10 @@ await step('billing.customers override: upsert pins Globex to the manual profile
   const pinned = await openmeter.billing.customers.listOverrides({ billingProfile: [manualProfile.id] })
   assert.equal(pinned.totalCount, 1)
   assert.deepEqual(pinned.items.map((o) => [o.customerOverride.customerId, o.baseBillingProfileId]), [[globex.id, manualProfile.id]])
-  const overridden = await openmeter.billing.customers.listOverrides({ includeAllCustomers: false })
+  const overridden = await openmeter.billing.customers.listOverrides({ includeAllCustomers: false, expand: ['apps', 'customer'] })
   assert.deepEqual(overridden.items.map((o) => o.customerOverride.customerId), [globex.id], 'only Globex has an override')
+  assert.equal(overridden.items[0].customer.key, 'globex', 'expand=customer answers the customer')
+  assert.equal(overridden.items[0].customerProfile.apps.invoicing.type, 'sandbox', 'expand=apps answers the apps in full')
 
   await expectStatus(400, () => openmeter.billing.customers.createOverride(globex.id, { billingProfileId: NO_SUCH_ID }), 'an override to an unknown profile')
   await expectStatus(404, () => openmeter.billing.customers.createOverride(NO_SUCH_ID, { billingProfileId: manualProfile.id }), 'an override for an unknown customer')
@@ -1913,6 +1916,12 @@ await step('billing.invoices.get by id answers the lines (expand defaults to lin
 
   const paid = await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['paid'] })
   assert.deepEqual(paid.items.map((i) => i.number), ['INV-000002'])
+  const voidedOnly = await openmeter.billing.invoices.list({ customers: [globex.id], extendedStatuses: ['voided'] })
+  assert.deepEqual(voidedOnly.items.map((i) => i.id), [firstInvoice.id])
+  const issuedLater = await openmeter.billing.invoices.list({ customers: [globex.id], issuedAfter: new Date(firstInvoice.issuedAt.getTime() + 1) })
+  assert.deepEqual(issuedLater.items.map((i) => i.id), [secondInvoice.id])
+  const newestFirst = await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['paid', 'voided'], orderBy: 'issuedAt', order: 'DESC' })
+  assert.deepEqual(newestFirst.items.map((i) => i.number), ['INV-000002', 'INV-000001'])
   const all = await openmeter.billing.invoices.list({ customers: [globex.id], orderBy: 'createdAt' })
   assert.deepEqual(sorted(all.items.map((i) => i.status)), ['gathering', 'paid', 'voided'])
 })
@@ -1927,6 +1936,12 @@ await step('billing.invoices.delete a draft: its pending line goes back to the g
   assert.equal(draft.statusDetails.extendedStatus, 'draft.waiting_auto_approval')
   assert.deepEqual(draft.lines.map((l) => [l.id, l.name, l.totals.total]), [[support.id, 'Support hours', '120']], 'only the line asked for')
   assert.deepEqual(draft.statusDetails.availableActions.delete, { resultingState: 'deleted' })
+
+  const recalculated = await openmeter.billing.invoices.recalculateTax(draft.id)
+  assert.equal(recalculated.id, draft.id)
+  assert.equal(recalculated.totals.taxesTotal, '0', 'the sandbox app calculates no tax')
+  assert.equal(recalculated.totals.total, '120')
+  await expectStatus(400, () => openmeter.billing.invoices.recalculateTax(secondInvoice.id), 'recalculating the taxes of a paid invoice')
 
   const snapshot = await openmeter.billing.invoices.snapshotQuantities(draft.id)
   assert.equal(snapshot.statusDetails.extendedStatus, 'draft.waiting_auto_approval')
