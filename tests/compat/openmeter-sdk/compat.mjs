@@ -2,7 +2,8 @@
 //
 //   TOLLGATE_URL=http://127.0.0.1:PORT/ node compat.mjs
 //
-// Every event time is fixed in January 2024 and every query names its own from/to, so each number below is exact.
+// Every metering event time is fixed in January 2024 and every query names its own from/to, so each number below is
+// exact; billing (subscriptions, invoices) runs on the server's clock, with usage placed relative to what it answered.
 // The first mismatch prints the step, what differed and the HTTP problem (if any), and exits 1.
 
 import assert from 'node:assert/strict'
@@ -1428,6 +1429,642 @@ await step('meters.delete', async () => {
   // The other meter still answers.
   const result = await openmeter.meters.query('tokens_total', { from, to })
   assert.deepEqual(rows(result), [row(FROM, TO, null, {}, 456.5)])
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Billing: apps, billing profiles, a customer override, and invoices (gathering, simulate, pending lines, invoice now,
+// approve, advance, void). Invoices bill the server's "now", so the usage below is ingested just after the subscription
+// starts (in its first billing period) and every quantity and amount is still exact.
+
+let sandboxApp
+let defaultProfile
+let manualProfile
+let globex
+let apiSubscription
+let setupLine
+let firstInvoice
+let secondInvoice
+
+const SUPPLIER = {
+  name: 'Tollgate Compat Ltd.',
+  taxId: { code: 'GB123456789' },
+  addresses: [{ country: 'GB', postalCode: 'EC1A 1BB', city: 'London', line1: '1 Billing Street' }],
+}
+const NO_SUCH_ID = '01HZZZZZZZZZZZZZZZZZZZZZZZ'
+
+const apiCall = (id, time, calls) => ({ id, source: SOURCE, type: 'api_call', subject: 'globex', time, data: { calls } })
+
+/** Waits (bounded) until meter api_calls has seen `total` calls of globex since `since`: ingestion is asynchronous. */
+async function awaitCalls(since, total) {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const result = await openmeter.meters.query('api_calls', { from: since, to: new Date(Date.now() + 60_000), subject: ['globex'] })
+    const seen = result.data.reduce((sum, r) => sum + r.value, 0)
+    if (seen >= total || Date.now() > deadline) {
+      assert.equal(seen, total, 'meter api_calls must count the ingested calls')
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** When usage happens: an instant strictly after `after` (so it falls in the period that starts or follows it), waited for so it is not in the future. */
+async function usageInstant(after) {
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const at = new Date(Math.max(Date.now(), after.getTime() + 1))
+  // Past it by a millisecond at least, so the server's "now" (end-exclusive) includes it.
+  while (Date.now() <= at.getTime()) {
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+  return at
+}
+
+/** The parts of an invoice line every check below compares. */
+function lineSummary(line) {
+  return {
+    name: line.name,
+    managedBy: line.managedBy,
+    type: line.type,
+    quantity: line.quantity,
+    price: line.rateCard?.price,
+    amount: line.totals.amount,
+    total: line.totals.total,
+  }
+}
+
+function byName(lines) {
+  return [...lines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+await step('apps.list, apps.get and apps.marketplace: the sandbox app installed on first start', async () => {
+  const apps = await openmeter.apps.list()
+  assert.equal(apps.totalCount, 1, 'a new Tollgate has one app installed: the sandbox')
+  ;[sandboxApp] = apps.items
+  assert.match(sandboxApp.id, ULID, 'an app id is a ULID')
+  assert.equal(sandboxApp.type, 'sandbox')
+  assert.equal(sandboxApp.name, 'Sandbox')
+  assert.equal(sandboxApp.status, 'ready')
+  assert.equal(sandboxApp.listing.type, 'sandbox')
+  assert.deepEqual(sorted(sandboxApp.listing.capabilities.map((c) => c.type)), ['calculateTax', 'collectPayments', 'invoiceCustomers'])
+
+  const got = await openmeter.apps.get(sandboxApp.id)
+  assert.equal(got.id, sandboxApp.id)
+  assert.equal(got.type, 'sandbox')
+  assert.equal(got.createdAt.toISOString(), sandboxApp.createdAt.toISOString())
+  await expectStatus(404, () => openmeter.apps.get(NO_SUCH_ID), 'apps.get of an unknown id')
+
+  const listings = await openmeter.apps.marketplace.list()
+  assert.deepEqual(sorted(listings.items.map((l) => l.type)), ['custom_invoicing', 'sandbox', 'stripe'])
+  const listing = await openmeter.apps.marketplace.get('sandbox')
+  assert.equal(listing.type, 'sandbox')
+  assert.equal(listing.name, 'Sandbox')
+  assert.deepEqual(listing.installMethods, ['no_credentials_required'])
+})
+
+await step('billing.profiles.list: the default profile on the sandbox app (expand apps, and references without)', async () => {
+  const expanded = await openmeter.billing.profiles.list({ expand: ['apps'] })
+  assert.equal(expanded.totalCount, 1)
+  ;[defaultProfile] = expanded.items
+  assert.match(defaultProfile.id, ULID, 'a billing profile id is a ULID')
+  assert.equal(defaultProfile.default, true)
+  assert.equal(defaultProfile.name, 'Default Billing Profile')
+  assert.deepEqual(defaultProfile.workflow.invoicing, {
+    autoAdvance: true,
+    draftPeriod: 'P0D',
+    dueAfter: 'P30D',
+    progressiveBilling: true,
+    subscriptionEndProrationMode: 'bill_actual_period',
+  })
+  assert.deepEqual(defaultProfile.workflow.collection, { alignment: { type: 'subscription' }, interval: 'PT1H' })
+  assert.deepEqual(defaultProfile.workflow.payment, { collectionMethod: 'charge_automatically' })
+  for (const role of ['tax', 'invoicing', 'payment']) {
+    assert.equal(defaultProfile.apps[role].id, sandboxApp.id, `apps.${role} is the sandbox app`)
+    assert.equal(defaultProfile.apps[role].type, 'sandbox', `apps.${role} is expanded`)
+    assert.equal(defaultProfile.apps[role].listing.type, 'sandbox', `apps.${role} carries its listing`)
+  }
+
+  const plain = await openmeter.billing.profiles.list()
+  assert.deepEqual(plain.items.map((p) => p.id), [defaultProfile.id])
+  assert.deepEqual(plain.items[0].apps, { tax: { id: sandboxApp.id }, invoicing: { id: sandboxApp.id }, payment: { id: sandboxApp.id } })
+  await expectStatus(400, () => openmeter.billing.profiles.list({ expand: ['workflow'] }), 'an unknown expand')
+})
+
+await step('billing.profiles.create a non-default profile (manual approval, supplier details); 400s name the field', async () => {
+  manualProfile = await openmeter.billing.profiles.create({
+    name: 'Manual approval',
+    description: 'Invoices wait for a person to approve them',
+    supplier: SUPPLIER,
+    default: false,
+    workflow: { invoicing: { autoAdvance: false, dueAfter: 'P14D' } },
+    apps: { tax: sandboxApp.id, invoicing: sandboxApp.id, payment: sandboxApp.id },
+  })
+  assert.match(manualProfile.id, ULID, 'a billing profile id is a ULID')
+  assert.notEqual(manualProfile.id, defaultProfile.id)
+  assert.equal(manualProfile.name, 'Manual approval')
+  assert.equal(manualProfile.description, 'Invoices wait for a person to approve them')
+  assert.equal(manualProfile.default, false)
+  assert.deepEqual(manualProfile.supplier, SUPPLIER)
+  assert.deepEqual(manualProfile.workflow.invoicing, {
+    autoAdvance: false,
+    draftPeriod: 'P0D',
+    dueAfter: 'P14D',
+    progressiveBilling: true,
+    subscriptionEndProrationMode: 'bill_actual_period',
+  }, 'parts left out take their defaults')
+  assert.deepEqual(manualProfile.apps, { tax: { id: sandboxApp.id }, invoicing: { id: sandboxApp.id }, payment: { id: sandboxApp.id } })
+  assert.ok(manualProfile.createdAt instanceof Date, 'createdAt must be an RFC 3339 date-time')
+  assert.equal(manualProfile.updatedAt.toISOString(), manualProfile.createdAt.toISOString())
+
+  const apps = { tax: sandboxApp.id, invoicing: sandboxApp.id, payment: sandboxApp.id }
+  await expectStatus(400, () => openmeter.billing.profiles.create({ name: 'No apps', supplier: SUPPLIER, default: false }), 'a profile without apps')
+  await expectStatus(400, () => openmeter.billing.profiles.create({ name: 'Bad app', supplier: SUPPLIER, default: false, apps: { ...apps, invoicing: NO_SUCH_ID } }), 'a profile on an unknown app')
+  await expectStatus(400, () => openmeter.billing.profiles.create({ name: '', supplier: SUPPLIER, default: false, apps }), 'a profile without a name')
+  await expectStatus(400, () => openmeter.billing.profiles.create({ name: 'Bad period', supplier: SUPPLIER, default: false, apps, workflow: { invoicing: { draftPeriod: 'one day' } } }), 'a draft period that is no ISO 8601 duration')
+
+  const page = await openmeter.billing.profiles.list({ orderBy: 'createdAt' })
+  assert.deepEqual(page.items.map((p) => [p.id, p.default]), [[defaultProfile.id, true], [manualProfile.id, false]], 'the default stays the default')
+})
+
+await step('billing.profiles.get and update (name, supplier, workflow kept whole)', async () => {
+  const got = await openmeter.billing.profiles.get(manualProfile.id)
+  assert.equal(got.id, manualProfile.id)
+  assert.equal(got.name, 'Manual approval')
+  assert.deepEqual(got.supplier, SUPPLIER)
+  assert.equal(got.workflow.invoicing.autoAdvance, false)
+  const gotExpanded = await openmeter.billing.profiles.get(manualProfile.id, { params: { path: { id: manualProfile.id }, query: { expand: ['apps'] } } })
+  assert.equal(gotExpanded.apps.invoicing.type, 'sandbox', 'expand=apps on get answers the apps in full')
+  await expectStatus(404, () => openmeter.billing.profiles.get(NO_SUCH_ID), 'billing.profiles.get of an unknown id')
+
+  const supplier = { ...SUPPLIER, name: 'Tollgate Compat GmbH', addresses: [{ country: 'DE', postalCode: '10115', city: 'Berlin', line1: 'Rechnungsweg 1' }] }
+  const updated = await openmeter.billing.profiles.update(manualProfile.id, {
+    name: 'Manual approval (EU)',
+    description: got.description,
+    supplier,
+    default: false,
+    workflow: got.workflow,
+  })
+  assert.equal(updated.id, manualProfile.id)
+  assert.equal(updated.name, 'Manual approval (EU)')
+  assert.deepEqual(updated.supplier, supplier)
+  assert.deepEqual(updated.workflow, got.workflow, 'the workflow sent back whole is kept as it was')
+  assert.deepEqual(updated.apps, manualProfile.apps, 'the apps are kept')
+  assert.equal(updated.createdAt.toISOString(), manualProfile.createdAt.toISOString())
+  assert.ok(updated.updatedAt >= manualProfile.updatedAt, 'updatedAt moves on')
+  assert.equal((await openmeter.billing.profiles.get(manualProfile.id)).name, 'Manual approval (EU)')
+  manualProfile = updated
+
+  await expectStatus(404, () => openmeter.billing.profiles.update(NO_SUCH_ID, { name: 'x', supplier, default: false, workflow: got.workflow }), 'updating an unknown profile')
+})
+
+await step('meter, feature, usage plan and customer Globex for invoicing', async () => {
+  const meter = await openmeter.meters.create({ slug: 'api_calls', name: 'API calls', aggregation: 'SUM', eventType: 'api_call', valueProperty: '$.calls' })
+  assert.equal(meter.slug, 'api_calls')
+  const feature = await openmeter.features.create({ key: 'api_calls', name: 'API calls', meterSlug: 'api_calls' })
+  assert.equal(feature.meterSlug, 'api_calls')
+  let plan = await openmeter.plans.create({
+    key: 'api',
+    name: 'API',
+    currency: 'USD',
+    billingCadence: 'P1M',
+    phases: [
+      {
+        key: 'default',
+        name: 'Default',
+        duration: null,
+        rateCards: [
+          {
+            type: 'usage_based',
+            key: 'api_calls',
+            name: 'API calls',
+            featureKey: 'api_calls',
+            billingCadence: 'P1M',
+            price: { type: 'unit', amount: '0.01' },
+          },
+        ],
+      },
+    ],
+  })
+  plan = await openmeter.plans.publish(plan.id)
+  assert.equal(plan.status, 'active')
+  globex = checkCustomer(
+    await openmeter.customers.create({ name: 'Globex', key: 'globex', usageAttribution: { subjectKeys: ['globex'] }, currency: 'USD' }),
+    'customers.create',
+  )
+})
+
+await step('billing.customers override: upsert pins Globex to the manual profile; get and list answer it merged', async () => {
+  const before = await openmeter.billing.customers.getOverride(globex.id)
+  assert.equal(before.customerOverride, undefined, 'no override yet')
+  assert.equal(before.baseBillingProfileId, defaultProfile.id, 'without an override the default profile applies')
+  assert.equal(before.customerProfile.workflow.invoicing.autoAdvance, true)
+
+  const upserted = await openmeter.billing.customers.createOverride(globex.id, { billingProfileId: manualProfile.id })
+  assert.equal(upserted.baseBillingProfileId, manualProfile.id)
+  assert.equal(upserted.customerOverride.customerId, globex.id)
+  assert.equal(upserted.customerOverride.billingProfileId, manualProfile.id)
+  assert.ok(upserted.customerOverride.createdAt instanceof Date, 'createdAt must be an RFC 3339 date-time')
+  assert.deepEqual(upserted.customerProfile.supplier, manualProfile.supplier, 'the merged profile is the pinned one')
+  assert.deepEqual(upserted.customerProfile.workflow, manualProfile.workflow)
+  assert.deepEqual(upserted.customerProfile.apps, manualProfile.apps)
+
+  const got = await openmeter.billing.customers.getOverride(globex.id)
+  assert.equal(got.baseBillingProfileId, manualProfile.id)
+  assert.equal(got.customerOverride.billingProfileId, manualProfile.id)
+  assert.equal(got.customerOverride.createdAt.toISOString(), upserted.customerOverride.createdAt.toISOString())
+  assert.equal(got.customerProfile.workflow.invoicing.autoAdvance, false)
+
+  const pinned = await openmeter.billing.customers.listOverrides({ billingProfile: [manualProfile.id] })
+  assert.equal(pinned.totalCount, 1)
+  assert.deepEqual(pinned.items.map((o) => [o.customerOverride.customerId, o.baseBillingProfileId]), [[globex.id, manualProfile.id]])
+  const overridden = await openmeter.billing.customers.listOverrides({ includeAllCustomers: false, expand: ['apps', 'customer'] })
+  assert.deepEqual(overridden.items.map((o) => o.customerOverride.customerId), [globex.id], 'only Globex has an override')
+  assert.equal(overridden.items[0].customer.key, 'globex', 'expand=customer answers the customer')
+  assert.equal(overridden.items[0].customerProfile.apps.invoicing.type, 'sandbox', 'expand=apps answers the apps in full')
+
+  await expectStatus(400, () => openmeter.billing.customers.createOverride(globex.id, { billingProfileId: NO_SUCH_ID }), 'an override to an unknown profile')
+  await expectStatus(404, () => openmeter.billing.customers.createOverride(NO_SUCH_ID, { billingProfileId: manualProfile.id }), 'an override for an unknown customer')
+})
+
+await step('subscriptions.create plan api for Globex; events.ingest 1500 calls', async () => {
+  apiSubscription = await openmeter.subscriptions.create({ customerId: globex.id, plan: { key: 'api' }, timing: 'immediate' })
+  assert.equal(apiSubscription.status, 'active')
+  assert.equal(apiSubscription.currency, 'USD')
+  const at = await usageInstant(apiSubscription.activeFrom)
+  await openmeter.events.ingest([apiCall('api-1', at, 1000), apiCall('api-2', at, 400), apiCall('api-3', at, 100)])
+  await awaitCalls(apiSubscription.activeFrom, 1500)
+})
+
+await step('billing.invoices.list: the gathering invoice previews the usage so far (lines, quantity and totals exact)', async () => {
+  const page = await openmeter.billing.invoices.list({ customers: [globex.id], expand: ['lines'] })
+  assert.equal(page.totalCount, 1)
+  const [gathering] = page.items
+  assert.match(gathering.id, ULID, 'an invoice id is a ULID')
+  assert.equal(gathering.status, 'gathering')
+  assert.equal(gathering.statusDetails.extendedStatus, 'gathering')
+  assert.equal(gathering.statusDetails.immutable, false)
+  assert.equal(gathering.currency, 'USD')
+  assert.equal(gathering.customer.id, globex.id)
+  assert.equal(gathering.customer.key, 'globex')
+  assert.equal(gathering.workflow.sourceBillingProfileId, manualProfile.id, 'the override decides the profile')
+  assert.deepEqual(gathering.supplier, manualProfile.supplier)
+  assert.equal(gathering.lines.length, 1)
+  const [line] = gathering.lines
+  assert.deepEqual(lineSummary(line), {
+    name: 'API calls',
+    managedBy: 'subscription',
+    type: 'usage_based',
+    quantity: '1500',
+    price: { type: 'unit', amount: '0.01' },
+    amount: '15',
+    total: '15',
+  })
+  assert.equal(line.period.from.toISOString(), apiSubscription.activeFrom.toISOString(), 'the line starts with the subscription')
+  assert.equal(line.subscription.subscription.id, apiSubscription.id)
+  assert.equal(gathering.totals.total, '15')
+  assert.equal(gathering.totals.amount, '15')
+  assert.equal(gathering.totals.taxesTotal, '0')
+
+  const headers = await openmeter.billing.invoices.list({ customers: [globex.id] })
+  assert.equal(headers.items[0].lines, undefined, 'without expand=lines a listing has no lines')
+  assert.equal(headers.items[0].totals.total, '15', 'but it still has the totals')
+  assert.deepEqual((await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['paid'] })).items, [])
+})
+
+await step('billing.invoices.simulate: 1000 calls at 0.01 is 10', async () => {
+  const now = new Date()
+  const simulated = await openmeter.billing.invoices.simulate(globex.id, {
+    currency: 'USD',
+    lines: [
+      {
+        name: 'API calls',
+        period: { from: apiSubscription.activeFrom, to: now },
+        invoiceAt: now,
+        rateCard: { featureKey: 'api_calls', price: { type: 'unit', amount: '0.01' } },
+        quantity: '1000',
+      },
+    ],
+  })
+  assert.equal(simulated.status, 'draft')
+  assert.equal(simulated.currency, 'USD')
+  assert.equal(simulated.customer.id, globex.id)
+  assert.equal(simulated.workflow.sourceBillingProfileId, manualProfile.id)
+  assert.equal(simulated.lines.length, 1)
+  assert.deepEqual(lineSummary(simulated.lines[0]), {
+    name: 'API calls',
+    managedBy: 'manual',
+    type: 'usage_based',
+    quantity: '1000',
+    price: { type: 'unit', amount: '0.01' },
+    amount: '10',
+    total: '10',
+  })
+  assert.equal(simulated.totals.total, '10')
+  assert.equal((await openmeter.billing.invoices.list({ customers: [globex.id] })).totalCount, 1, 'a simulation stores nothing')
+  await expectStatus(400, () => openmeter.billing.invoices.simulate(globex.id, { currency: 'USD', lines: [{ name: 'No quantity', period: { from: apiSubscription.activeFrom, to: now }, invoiceAt: now, rateCard: { featureKey: 'api_calls', price: { type: 'unit', amount: '0.01' } } }] }), 'a usage line without a quantity')
+})
+
+await step('billing.invoices.createLineItems: a one-off flat setup fee joins the gathering invoice', async () => {
+  const now = new Date()
+  const created = await openmeter.billing.invoices.createLineItems(globex.id, {
+    currency: 'USD',
+    lines: [
+      {
+        name: 'Setup fee',
+        period: { from: now, to: now },
+        invoiceAt: now,
+        rateCard: { price: { type: 'flat', amount: '49.99', paymentTerm: 'in_advance' } },
+      },
+    ],
+  })
+  assert.equal(created.isInvoiceNew, true, 'the gathering invoice was only a preview until now')
+  assert.equal(created.invoice.status, 'gathering')
+  assert.equal(created.lines.length, 1)
+  ;[setupLine] = created.lines
+  assert.match(setupLine.id, ULID, 'a line id is a ULID')
+  assert.deepEqual(lineSummary(setupLine), {
+    name: 'Setup fee',
+    managedBy: 'manual',
+    type: 'usage_based',
+    quantity: '1',
+    price: { type: 'flat', amount: '49.99', paymentTerm: 'in_advance' },
+    amount: '49.99',
+    total: '49.99',
+  })
+  assert.equal(setupLine.invoice.id, created.invoice.id)
+
+  const [gathering] = (await openmeter.billing.invoices.list({ customers: [globex.id], expand: ['lines'] })).items
+  assert.equal(gathering.id, created.invoice.id)
+  assert.deepEqual(byName(gathering.lines).map((l) => [l.name, l.quantity, l.totals.total]), [['API calls', '1500', '15'], ['Setup fee', '1', '49.99']])
+  assert.equal(gathering.totals.total, '64.99')
+  await expectStatus(400, () => openmeter.billing.invoices.createLineItems(globex.id, { currency: 'USD', lines: [] }), 'no lines')
+})
+
+await step('billing.invoices.invoicePendingLines: a draft that needs manual approval', async () => {
+  const invoices = await openmeter.billing.invoices.invoicePendingLines({ customerId: globex.id })
+  assert.equal(invoices.length, 1)
+  ;[firstInvoice] = invoices
+  assert.match(firstInvoice.id, ULID, 'an invoice id is a ULID')
+  assert.equal(firstInvoice.status, 'draft')
+  assert.equal(firstInvoice.statusDetails.extendedStatus, 'draft.manual_approval_needed')
+  assert.equal(firstInvoice.statusDetails.immutable, false)
+  assert.deepEqual(firstInvoice.statusDetails.availableActions.approve, { resultingState: 'issued' })
+  assert.equal(firstInvoice.statusDetails.availableActions.advance, undefined, 'a draft needing approval cannot be advanced')
+  assert.equal(firstInvoice.workflow.sourceBillingProfileId, manualProfile.id)
+  assert.equal(firstInvoice.workflow.workflow.invoicing.autoAdvance, false)
+  assert.deepEqual(firstInvoice.supplier, manualProfile.supplier)
+  assert.equal(firstInvoice.issuedAt, undefined, 'a draft is not issued')
+  assert.deepEqual(byName(firstInvoice.lines).map((l) => [l.name, l.quantity, l.totals.total]), [['API calls', '1500', '15'], ['Setup fee', '1', '49.99']])
+  assert.equal(firstInvoice.totals.total, '64.99')
+
+  const gathering = (await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['gathering'], expand: ['lines'] })).items
+  assert.deepEqual(gathering.flatMap((i) => i.lines ?? []).filter((l) => l.name === 'Setup fee'), [], 'the setup fee left the gathering invoice')
+})
+
+await step('billing.invoices.approve issues the draft: paid through the sandbox, numbered INV-000001', async () => {
+  const approved = await openmeter.billing.invoices.approve(firstInvoice.id)
+  assert.equal(approved.id, firstInvoice.id)
+  assert.equal(approved.status, 'paid', 'the sandbox app is paid at once')
+  assert.equal(approved.statusDetails.extendedStatus, 'paid')
+  assert.equal(approved.statusDetails.immutable, true)
+  assert.deepEqual(approved.statusDetails.availableActions.void, { resultingState: 'voided' })
+  assert.equal(approved.number, 'INV-000001', 'the first number of the manual profile')
+  assert.ok(approved.issuedAt instanceof Date, 'an issued invoice has issuedAt')
+  assert.equal(approved.dueAt.getTime() - approved.issuedAt.getTime(), 14 * 24 * 3600 * 1000, 'due 14 days (dueAfter P14D) after issue')
+  assert.equal(approved.totals.total, '64.99')
+  assert.deepEqual(approved.lines.map((l) => l.invoice.number), ['INV-000001', 'INV-000001'])
+  firstInvoice = approved
+
+  // An action the invoice's status does not allow is the SDK's HTTPError: a 400 problem naming the field.
+  const again = await openmeter.billing.invoices.approve(firstInvoice.id).then(() => undefined, (error) => error)
+  assert.ok(again instanceof HTTPError, `approving twice must fail with the SDK's HTTPError, got ${again}`)
+  assert.equal(again.status, 400)
+  assert.equal(again.getField('detail'), 'status: the invoice is paid; approve is possible only when it is draft.manual_approval_needed')
+  assert.deepEqual(Object.keys(again.getField('errors')), ['status'])
+  await expectStatus(400, () => openmeter.billing.invoices.advance(firstInvoice.id), 'advancing a paid invoice')
+  await expectStatus(404, () => openmeter.billing.invoices.approve(NO_SUCH_ID), 'approving an unknown invoice')
+})
+
+await step('a draft period (profile update: auto-advance after P1D): invoice now waits, then billing.invoices.advance', async () => {
+  const workflow = { ...manualProfile.workflow, invoicing: { ...manualProfile.workflow.invoicing, autoAdvance: true, draftPeriod: 'P1D' } }
+  manualProfile = await openmeter.billing.profiles.update(manualProfile.id, {
+    name: manualProfile.name,
+    description: manualProfile.description,
+    supplier: manualProfile.supplier,
+    default: false,
+    workflow,
+  })
+  assert.equal(manualProfile.workflow.invoicing.draftPeriod, 'P1D')
+
+  const at = await usageInstant(firstInvoice.createdAt)
+  await openmeter.events.ingest([apiCall('api-4', at, 250)])
+  await awaitCalls(apiSubscription.activeFrom, 1750)
+
+  const [draft] = await openmeter.billing.invoices.invoicePendingLines({ customerId: globex.id })
+  assert.equal(draft.status, 'draft')
+  assert.equal(draft.statusDetails.extendedStatus, 'draft.waiting_auto_approval')
+  assert.deepEqual(draft.statusDetails.availableActions.advance, { resultingState: 'issued' })
+  assert.equal(draft.draftUntil.getTime() - draft.createdAt.getTime(), 24 * 3600 * 1000, 'the draft waits one day (P1D)')
+  assert.equal(draft.lines.length, 1)
+  assert.deepEqual(lineSummary(draft.lines[0]), {
+    name: 'API calls',
+    managedBy: 'subscription',
+    type: 'usage_based',
+    quantity: '250',
+    price: { type: 'unit', amount: '0.01' },
+    amount: '2.5',
+    total: '2.5',
+  })
+  assert.equal(draft.lines[0].preLinePeriodQuantity, '1500', 'the first invoice billed 1500 of the period')
+  assert.equal(draft.totals.total, '2.5')
+  await expectStatus(400, () => openmeter.billing.invoices.approve(draft.id), 'approving a draft that waits for auto-approval')
+
+  secondInvoice = await openmeter.billing.invoices.advance(draft.id)
+  assert.equal(secondInvoice.id, draft.id)
+  assert.equal(secondInvoice.status, 'paid')
+  assert.equal(secondInvoice.number, 'INV-000002')
+  assert.equal(secondInvoice.totals.total, '2.5')
+})
+
+await step('billing.invoices.void a paid invoice; voiding it again is a 400', async () => {
+  const voided = await openmeter.billing.invoices.void(firstInvoice.id, {
+    action: { percentage: 100, action: { type: 'discard' } },
+    reason: 'compat: issued by mistake',
+  })
+  assert.equal(voided.id, firstInvoice.id)
+  assert.equal(voided.status, 'voided')
+  assert.equal(voided.statusDetails.extendedStatus, 'voided')
+  assert.ok(voided.voidedAt instanceof Date, 'a voided invoice has voidedAt')
+  assert.equal(voided.number, 'INV-000001', 'a voided invoice keeps its number')
+  assert.deepEqual(voided.statusDetails.availableActions, {})
+  await expectStatus(400, () => openmeter.billing.invoices.void(firstInvoice.id, { action: { percentage: 100, action: { type: 'discard' } }, reason: 'again' }), 'voiding a voided invoice')
+})
+
+await step('billing.invoices.get by id answers the lines (expand defaults to lines); list filters by status', async () => {
+  const got = await openmeter.billing.invoices.get(secondInvoice.id)
+  assert.equal(got.id, secondInvoice.id)
+  assert.equal(got.status, 'paid')
+  assert.equal(got.number, 'INV-000002')
+  assert.equal(got.customer.id, globex.id)
+  assert.ok(Array.isArray(got.lines), 'getInvoice expands lines by default')
+  assert.deepEqual(got.lines.map(lineSummary), [
+    { name: 'API calls', managedBy: 'subscription', type: 'usage_based', quantity: '250', price: { type: 'unit', amount: '0.01' }, amount: '2.5', total: '2.5' },
+  ])
+  const voided = await openmeter.billing.invoices.get(firstInvoice.id)
+  assert.equal(voided.status, 'voided')
+  assert.deepEqual(byName(voided.lines).map((l) => [l.name, l.totals.total]), [['API calls', '15'], ['Setup fee', '49.99']])
+  await expectStatus(404, () => openmeter.billing.invoices.get(NO_SUCH_ID), 'billing.invoices.get of an unknown id')
+
+  const paid = await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['paid'] })
+  assert.deepEqual(paid.items.map((i) => i.number), ['INV-000002'])
+  const voidedOnly = await openmeter.billing.invoices.list({ customers: [globex.id], extendedStatuses: ['voided'] })
+  assert.deepEqual(voidedOnly.items.map((i) => i.id), [firstInvoice.id])
+  const issuedLater = await openmeter.billing.invoices.list({ customers: [globex.id], issuedAfter: new Date(firstInvoice.issuedAt.getTime() + 1) })
+  assert.deepEqual(issuedLater.items.map((i) => i.id), [secondInvoice.id])
+  const newestFirst = await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['paid', 'voided'], orderBy: 'issuedAt', order: 'DESC' })
+  assert.deepEqual(newestFirst.items.map((i) => i.number), ['INV-000002', 'INV-000001'])
+  const all = await openmeter.billing.invoices.list({ customers: [globex.id], orderBy: 'createdAt' })
+  assert.deepEqual(sorted(all.items.map((i) => i.status)), ['gathering', 'paid', 'voided'])
+})
+
+await step('billing.invoices.delete a draft: its pending line goes back to the gathering invoice (invoice now filtered by line)', async () => {
+  const now = new Date()
+  const { lines: [support] } = await openmeter.billing.invoices.createLineItems(globex.id, {
+    currency: 'USD',
+    lines: [{ name: 'Support hours', period: { from: now, to: now }, invoiceAt: now, rateCard: { price: { type: 'flat', amount: '120', paymentTerm: 'in_arrears' } } }],
+  })
+  const [draft] = await openmeter.billing.invoices.invoicePendingLines({ customerId: globex.id, filters: { lineIds: [support.id] } })
+  assert.equal(draft.statusDetails.extendedStatus, 'draft.waiting_auto_approval')
+  assert.deepEqual(draft.lines.map((l) => [l.id, l.name, l.totals.total]), [[support.id, 'Support hours', '120']], 'only the line asked for')
+  assert.deepEqual(draft.statusDetails.availableActions.delete, { resultingState: 'deleted' })
+
+  const recalculated = await openmeter.billing.invoices.recalculateTax(draft.id)
+  assert.equal(recalculated.id, draft.id)
+  assert.equal(recalculated.totals.taxesTotal, '0', 'the sandbox app calculates no tax')
+  assert.equal(recalculated.totals.total, '120')
+  await expectStatus(400, () => openmeter.billing.invoices.recalculateTax(secondInvoice.id), 'recalculating the taxes of a paid invoice')
+
+  const snapshot = await openmeter.billing.invoices.snapshotQuantities(draft.id)
+  assert.equal(snapshot.statusDetails.extendedStatus, 'draft.waiting_auto_approval')
+  assert.equal(snapshot.totals.total, '120')
+  assert.ok(snapshot.quantitySnapshotedAt >= draft.quantitySnapshotedAt, 'quantitySnapshotedAt moves on')
+
+  assert.equal(await openmeter.billing.invoices.delete(draft.id), undefined, 'delete answers 204 No Content')
+  const deleted = await openmeter.billing.invoices.get(draft.id)
+  assert.ok(deleted.deletedAt instanceof Date, 'a deleted invoice is still answered by id, with deletedAt')
+  assert.equal(deleted.statusDetails.extendedStatus, 'deleted')
+  assert.deepEqual(deleted.statusDetails.availableActions, {}, 'nothing can be done with a deleted invoice')
+  await expectStatus(404, () => openmeter.billing.invoices.advance(draft.id), 'advancing a deleted invoice')
+  assert.deepEqual((await openmeter.billing.invoices.list({ customers: [globex.id] })).items.map((i) => i.id).filter((id) => id === draft.id), [], 'a listing leaves deleted invoices out')
+  const [gathering] = (await openmeter.billing.invoices.list({ customers: [globex.id], statuses: ['gathering'], expand: ['lines'] })).items
+  assert.deepEqual(gathering.lines.filter((l) => l.managedBy === 'manual').map((l) => [l.id, l.name]), [[support.id, 'Support hours']])
+  await expectStatus(400, () => openmeter.billing.invoices.delete(secondInvoice.id), 'deleting an issued invoice')
+})
+
+await step('billing.profiles.delete: never the default nor a pinned profile; an unused one leaves the list', async () => {
+  await expectStatus(400, () => openmeter.billing.profiles.delete(defaultProfile.id), 'deleting the default profile')
+  await expectStatus(400, () => openmeter.billing.profiles.delete(manualProfile.id), 'deleting the profile Globex is pinned to')
+  const unused = await openmeter.billing.profiles.create({
+    name: 'Unused',
+    supplier: SUPPLIER,
+    default: false,
+    apps: { tax: sandboxApp.id, invoicing: sandboxApp.id, payment: sandboxApp.id },
+  })
+  assert.equal(await openmeter.billing.profiles.delete(unused.id), undefined, 'delete answers 204 No Content')
+  assert.deepEqual((await openmeter.billing.profiles.list({ orderBy: 'createdAt' })).items.map((p) => p.id), [defaultProfile.id, manualProfile.id])
+  const archived = await openmeter.billing.profiles.list({ includeArchived: true, orderBy: 'createdAt' })
+  assert.deepEqual(archived.items.map((p) => p.id), [defaultProfile.id, manualProfile.id, unused.id])
+  assert.ok(archived.items[2].deletedAt instanceof Date, 'a deleted profile carries deletedAt')
+  await expectStatus(404, () => openmeter.billing.profiles.delete(NO_SUCH_ID), 'deleting an unknown profile')
+})
+
+await step('billing.customers.deleteOverride: Globex follows the default profile again', async () => {
+  assert.equal(await openmeter.billing.customers.deleteOverride(globex.id), undefined, 'delete answers 204 No Content')
+  const after = await openmeter.billing.customers.getOverride(globex.id)
+  assert.equal(after.customerOverride, undefined)
+  assert.equal(after.baseBillingProfileId, defaultProfile.id)
+  assert.equal(after.customerProfile.workflow.invoicing.autoAdvance, true)
+  assert.deepEqual((await openmeter.billing.customers.listOverrides({ includeAllCustomers: false })).items, [])
+  await expectStatus(404, () => openmeter.billing.customers.deleteOverride(globex.id), 'deleting an override that is gone')
+})
+
+let erpApp
+let erpProfile
+let initech
+let erpInvoice
+
+await step('custom invoicing: install from the marketplace (with its billing profile), apps.update turns both sync hooks on', async () => {
+  // The SDK wraps only the API-key and OAuth installs; the plain install is called through its typed client.
+  const { data, error, response } = await openmeter.client.POST('/api/v1/marketplace/listings/{type}/install', {
+    params: { path: { type: 'custom_invoicing' } },
+    body: { name: 'ERP' },
+  })
+  assert.equal(error, undefined, `install failed: ${JSON.stringify(error)}`)
+  assert.equal(response.status, 200)
+  erpApp = data.app
+  assert.match(erpApp.id, ULID, 'an app id is a ULID')
+  assert.equal(erpApp.type, 'custom_invoicing')
+  assert.equal(erpApp.name, 'ERP')
+  assert.equal(erpApp.enableDraftSyncHook, false)
+  assert.equal(erpApp.enableIssuingSyncHook, false)
+  assert.deepEqual(data.defaultForCapabilityTypes, [], 'a default profile exists already, so the new one is not the default')
+
+  const profiles = await openmeter.billing.profiles.list({ orderBy: 'createdAt' })
+  assert.deepEqual(profiles.items.map((p) => [p.name, p.default]), [['Default Billing Profile', true], ['Manual approval (EU)', false], ['ERP Billing Profile', false]])
+  erpProfile = profiles.items[2]
+  assert.deepEqual(erpProfile.apps, { tax: { id: erpApp.id }, invoicing: { id: erpApp.id }, payment: { id: erpApp.id } })
+
+  const updated = await openmeter.apps.update(erpApp.id, { type: 'custom_invoicing', name: 'ERP', enableDraftSyncHook: true, enableIssuingSyncHook: true })
+  assert.equal(updated.id, erpApp.id)
+  assert.equal(updated.enableDraftSyncHook, true)
+  assert.equal(updated.enableIssuingSyncHook, true)
+  assert.equal((await openmeter.apps.list()).totalCount, 2)
+  await expectStatus(409, () => openmeter.apps.uninstall(erpApp.id), 'uninstalling an app a billing profile uses')
+})
+
+await step('custom invoicing: a draft waits for apps.customInvoicing.draftSynchronized, then issuing for issuingSynchronized', async () => {
+  initech = checkCustomer(await openmeter.customers.create({ name: 'Initech', key: 'initech', currency: 'USD' }), 'customers.create')
+  await openmeter.billing.customers.createOverride(initech.id, { billingProfileId: erpProfile.id })
+  const now = new Date()
+  await openmeter.billing.invoices.createLineItems(initech.id, {
+    currency: 'USD',
+    lines: [{ name: 'Onboarding', period: { from: now, to: now }, invoiceAt: now, rateCard: { price: { type: 'flat', amount: '99', paymentTerm: 'in_advance' } } }],
+  })
+  ;[erpInvoice] = await openmeter.billing.invoices.invoicePendingLines({ customerId: initech.id })
+  assert.equal(erpInvoice.status, 'draft')
+  assert.equal(erpInvoice.statusDetails.extendedStatus, 'draft.syncing', 'the draft sync hook is on: the ERP has the draft')
+  assert.equal(erpInvoice.workflow.sourceBillingProfileId, erpProfile.id)
+  assert.equal(erpInvoice.totals.total, '99')
+
+  assert.equal(await openmeter.apps.customInvoicing.draftSynchronized(erpInvoice.id, { invoicing: { externalId: 'erp-draft-1' } }), undefined, 'the hook answers 204 No Content')
+  const issuing = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(issuing.status, 'issuing', 'auto-advance with no draft period issues at once')
+  assert.equal(issuing.statusDetails.extendedStatus, 'issuing.syncing', 'the issuing sync hook is on: the ERP finalizes it')
+  assert.equal(issuing.number, 'INV-000001', 'the first number of the ERP profile')
+  assert.equal(issuing.externalIds.invoicing, 'erp-draft-1')
+  await expectStatus(400, () => openmeter.apps.customInvoicing.draftSynchronized(erpInvoice.id, {}), 'a draft sync for an invoice past its draft')
+
+  const sentAt = new Date(Math.floor(Date.now() / 1000) * 1000)
+  assert.equal(
+    await openmeter.apps.customInvoicing.issuingSynchronized(erpInvoice.id, { invoicing: { invoiceNumber: 'ERP-0001', sentToCustomerAt: sentAt }, payment: { externalId: 'erp-pay-1' } }),
+    undefined,
+    'the hook answers 204 No Content',
+  )
+  const issued = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(issued.status, 'payment_processing')
+  assert.equal(issued.statusDetails.extendedStatus, 'payment_processing.pending')
+  assert.equal(issued.number, 'ERP-0001', 'the ERP numbers the invoice')
+  assert.equal(issued.sentToCustomerAt.toISOString(), sentAt.toISOString())
+  assert.deepEqual(issued.externalIds, { invoicing: 'erp-draft-1', payment: 'erp-pay-1' })
+})
+
+await step('custom invoicing: apps.customInvoicing.updatePaymentStatus paid; a trigger outside the enum is a 400', async () => {
+  await expectStatus(400, () => openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'refunded' }), 'an unknown payment trigger')
+  assert.equal(await openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'paid' }), undefined, 'the hook answers 204 No Content')
+  const paid = await openmeter.billing.invoices.get(erpInvoice.id)
+  assert.equal(paid.status, 'paid')
+  assert.deepEqual(paid.statusDetails.availableActions, { void: { resultingState: 'voided' } })
+  assert.deepEqual(paid.lines.map((l) => [l.name, l.totals.total]), [['Onboarding', '99']])
+  await expectStatus(400, () => openmeter.apps.customInvoicing.updatePaymentStatus(erpInvoice.id, { trigger: 'paid' }), 'paying a paid invoice again')
 })
 
 console.log(`compat: all ${steps} steps passed (@openmeter/sdk ${sdkVersion} against ${baseUrl})`)

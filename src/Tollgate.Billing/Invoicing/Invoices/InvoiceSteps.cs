@@ -23,6 +23,9 @@ public static class InvoiceSteps
     public const string Uncollectible = "uncollectible";
     public const string Voided = "voided";
 
+    /// <summary>Only answered, never stored: a deleted draft (OpenMeter's <c>deleted</c>), which nothing can be done with.</summary>
+    public const string Deleted = "deleted";
+
     /// <summary>The simple status of a step.</summary>
     public static InvoiceStatus StatusOf(string step) => step.Split('.')[0] switch
     {
@@ -46,6 +49,12 @@ public static class InvoiceSteps
     public static InvoiceStatusDetails Details(Invoice invoice)
     {
         ArgumentNullException.ThrowIfNull(invoice);
+        if (invoice.IsDeleted)
+        {
+            // Every action on a deleted invoice is a 404, so none is offered.
+            return new InvoiceStatusDetails(Immutable: true, Failed: false, ExtendedStatus: Deleted, AvailableActions: new());
+        }
+
         var step = invoice.ExtendedStatus ?? Gathering;
         var failed = step is DraftInvalid or IssuingFailed or PaymentFailed;
         return new InvoiceStatusDetails(

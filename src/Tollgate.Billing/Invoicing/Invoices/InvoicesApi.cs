@@ -109,7 +109,8 @@ public static class InvoicesApi
 
     private static async Task<Ok<Invoice>> GetAsync(string invoiceId, HttpRequest request, InvoiceService service)
     {
-        var expandLines = RequireExpands(request.Query);
+        // OpenMeter's getInvoice defaults expand to [lines]: an invoice read on its own comes with its lines.
+        var expandLines = RequireExpands(request.Query) || Values(request.Query, "expand") is null;
         var state = service.Repository.Current;
         var invoice = InvoiceService.Find(state, invoiceId, BillingRepository.Truncate(service.Repository.Time.GetUtcNow()))
             ?? throw new BillingNotFoundException($"invoice \"{invoiceId}\" not found");
