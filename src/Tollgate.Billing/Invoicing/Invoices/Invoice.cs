@@ -39,7 +39,7 @@ public sealed record Invoice : IBillingDocument
 
     public required InvoiceStatus Status { get; init; }
 
-    /// <summary>Stored: the step within the status (e.g. <c>draft.waiting_auto_approval</c>). Answers show it in <see cref="StatusDetails"/>.</summary>
+    /// <summary>Stored: the step within the status (e.g. <c>draft.waiting_auto_approval</c>). Answers show it only in <see cref="StatusDetails"/>, as OpenMeter does.</summary>
     public string? ExtendedStatus { get; init; }
 
     /// <summary>Filled in answers from the status; not stored.</summary>

@@ -30,6 +30,7 @@ public sealed class InvoiceService(BillingRepository repository, InvoiceLineBuil
         return invoice with
         {
             StatusDetails = InvoiceSteps.Details(invoice),
+            ExtendedStatus = null,
             Lines = expandLines ? [.. (invoice.Lines ?? []).Select(l => l with { ChargeId = null })] : null,
         };
     }
@@ -191,7 +192,7 @@ public sealed class InvoiceService(BillingRepository repository, InvoiceLineBuil
             Workflow = new InvoiceWorkflowSettings { SourceBillingProfileId = profile.Profile.Id, Workflow = profile.Workflow, Apps = profile.Profile.Apps },
         };
         var simulated = WithLines(invoice, lines, id, invoice.Number);
-        return simulated with { StatusDetails = InvoiceSteps.Details(simulated) };
+        return simulated with { StatusDetails = InvoiceSteps.Details(simulated), ExtendedStatus = null };
     }
 
     /// <summary><paramref name="invoice"/> holding <paramref name="lines"/>: lines point at it, totals and period are theirs.</summary>

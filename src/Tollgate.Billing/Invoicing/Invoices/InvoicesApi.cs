@@ -88,7 +88,7 @@ public static class InvoicesApi
 
         IEnumerable<Invoice> invoices = answered
             .Where(i => statuses is null || statuses.Contains(Name(i.Status)))
-            .Where(i => extended is null || extended.Contains(i.ExtendedStatus ?? ""))
+            .Where(i => extended is null || extended.Contains(i.StatusDetails!.ExtendedStatus))
             .Where(i => issuedAfter is null || i.IssuedAt >= issuedAfter)
             .Where(i => issuedBefore is null || i.IssuedAt <= issuedBefore)
             .Where(i => periodStartAfter is null || i.Period?.From >= periodStartAfter)
