@@ -129,7 +129,9 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         var lineId = DeterministicId.Of(period.From, $"line/{charge.Id}/{billed.Lines}");
         var invoiceAt = fullyBilled ? selection.AsOf : charge.InvoiceAt;
         var priced = LinePricing.Price(lineId, charge.Item.Name, price, charge.Item.Discounts, metered, billed, through >= service.To, currency, period, invoiceAt, now);
-        if (fullyBilled && priced.Totals.Total == 0m && priced.MeteredQuantity == 0m)
+        // Nothing changed since it was billed: no late usage and no difference in price. A flat fee's metered
+        // quantity is always 1, so for it the price alone tells.
+        if (fullyBilled && priced.Totals.Total == 0m && (priced.MeteredQuantity == 0m || !charge.IsUsage))
         {
             return null;
         }
