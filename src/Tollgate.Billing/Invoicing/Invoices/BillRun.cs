@@ -35,7 +35,7 @@ public sealed partial class BillRun(BillingRepository repository, InvoiceCollect
             {
                 try
                 {
-                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, cancellationToken));
+                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, scheduled: true, cancellationToken));
                 }
                 catch (BillingException exception)
                 {

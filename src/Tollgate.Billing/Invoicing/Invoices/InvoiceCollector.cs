@@ -21,13 +21,16 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
     internal async Task<IReadOnlyList<Invoice>> CollectAsync(
         Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken)
     {
-        var planned = await PlanAsync(repository.Current, customer, asOf, progressiveOverride, lineIds, cancellationToken);
+        var planned = await PlanAsync(repository.Current, customer, asOf, progressiveOverride, lineIds, scheduled: false, cancellationToken);
         return planned.Count == 0 ? [] : await StoreAsync(planned, cancellationToken);
     }
 
-    /// <summary>The drafts a customer would get as of <paramref name="asOf"/>, priced but not stored.</summary>
+    /// <summary>
+    /// The drafts a customer would get as of <paramref name="asOf"/>, priced but not stored; <paramref name="scheduled"/>
+    /// (the bill run) takes only lines whose collection time has passed (<see cref="LineSelection.Scheduled"/>).
+    /// </summary>
     internal async Task<List<PlannedDraft>> PlanAsync(
-        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken)
+        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, bool scheduled, CancellationToken cancellationToken)
     {
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var profile = BillingProfiles.For(state, customer.Id)
@@ -41,6 +44,7 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
                 AsOf = asOf,
                 Progressive = progressiveOverride ?? false,
                 LineIds = lineIds,
+                Scheduled = scheduled,
             };
             var lines = await builder.BuildAsync(state, customer, gathering.Currency, profile.Workflow, selection, now, cancellationToken);
             if (lines.Count > 0)

@@ -22,6 +22,20 @@ public sealed record LineSelection
 
     /// <summary>Collecting: only these lines (ids as the gathering invoice shows them); null: every due line.</summary>
     public IReadOnlySet<string>? LineIds { get; init; }
+
+    /// <summary>
+    /// Collecting for the bill run: a line is due once its own collection time (its invoice time plus the workflow's
+    /// collection interval) has passed, so events arriving within the interval are still on it even when another,
+    /// earlier line is what made the customer due. False ("invoice now"): every line invoiced by <see cref="AsOf"/>.
+    /// </summary>
+    public bool Scheduled { get; init; }
+
+    /// <summary>Whether a line invoiced at <paramref name="invoiceAt"/> is due for a new invoice.</summary>
+    public bool Due(DateTimeOffset invoiceAt, BillingWorkflow workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        return (Scheduled ? workflow.Collection.CollectionAt(invoiceAt) : invoiceAt) <= AsOf;
+    }
 }
 
 /// <summary>
@@ -67,7 +81,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
 
         foreach (var pending in InvoiceLookup.Of(state).Gathering(customer.Id, currency)?.Lines ?? [])
         {
-            var due = selection.Preview || (selection.LineIds?.Contains(pending.Id) ?? pending.InvoiceAt <= selection.AsOf);
+            var due = selection.Preview || (selection.LineIds?.Contains(pending.Id) ?? selection.Due(pending.InvoiceAt, workflow));
             if (due && pending.DeletedAt is null)
             {
                 lines.Add(await PendingLineAsync(state, customer, pending, money, now, cancellationToken));
@@ -97,7 +111,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         }
         else if (!charge.IsUsage)
         {
-            if (!(selection.Preview ? service.From <= selection.AsOf : charge.InvoiceAt <= selection.AsOf))
+            if (!(selection.Preview ? service.From <= selection.AsOf : selection.Due(charge.InvoiceAt, workflow)))
             {
                 return null;
             }
@@ -108,7 +122,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         {
             var includes = selection.Preview || selection.Progressive
                 ? service.From < selection.AsOf || (service.From == selection.AsOf && service.To == selection.AsOf)
-                : charge.InvoiceAt <= selection.AsOf;
+                : selection.Due(charge.InvoiceAt, workflow);
             if (!includes)
             {
                 return null;
