@@ -114,12 +114,22 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
             foreach (var charge in ChargePlanner.Charges(subscription, now))
             {
                 var billed = ledger.Billed(charge.Id);
+                var due = charge.InvoiceAt;
                 if (billed.Lines > 0 && billed.BilledThrough >= charge.ServicePeriod.To)
                 {
-                    continue;
+                    // Billed in full. A fee now costing other than it was billed (a cancelation or a change cut its
+                    // period short) is due again at the period's new end, for the adjustment; anything else waits.
+                    if (charge.Price is not Catalog.RateCards.FlatPrice flat
+                        || charge.ServicePeriod.To < now - InvoiceLineBuilder.LateUsageWindow
+                        || billed.Total == InvoiceLineBuilder.FlatTotal(charge, flat, profile.Workflow))
+                    {
+                        continue;
+                    }
+
+                    due = charge.ServicePeriod.To;
                 }
 
-                var at = collection.CollectionAt(charge.InvoiceAt);
+                var at = collection.CollectionAt(due);
                 if (next is null || at < next)
                 {
                     next = at;

@@ -204,6 +204,15 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         };
     }
 
+    /// <summary>What <paramref name="charge"/>'s flat fee costs now in all (prorated, after its discounts), as its lines bill it.</summary>
+    internal static decimal FlatTotal(Charge charge, FlatPrice flat, BillingWorkflow workflow)
+    {
+        ArgumentNullException.ThrowIfNull(charge);
+        ArgumentNullException.ThrowIfNull(flat);
+        var prorated = flat with { Amount = flat.Amount * ProrationFactor(charge, workflow) };
+        return Pricing.PriceCalculator.Calculate(charge.Item.Name, prorated, 1m, Currencies.Require("currency", charge.Subscription.Currency), charge.Item.Discounts).Total;
+    }
+
     /// <summary>
     /// The share of a flat fee a shortened service period pays: its length over the billing period's, when the
     /// subscription prorates; a period shortened by the subscription's end pays in full under <c>bill_full_period</c>.
