@@ -21,48 +21,47 @@ public sealed class ChargePlannerTests
     private static DateTimeOffset Utc(int year, int month, int day) => new(year, month, day, 0, 0, 0, TimeSpan.Zero);
 
     private static Subscription Subscription(
-        DateTimeOffset start, DateTimeOffset? anchor = null, DateTimeOffset? end = null, Price? price = null, string currency = "USD", bool prorate = true) => new()
+        DateTimeOffset start, DateTimeOffset? anchor = null, DateTimeOffset? end = null, Price? price = null, string currency = "USD", bool prorate = true)
     {
-        Id = "sub",
-        Name = "sub",
-        CreatedAt = start,
-        UpdatedAt = start,
-        ActiveFrom = start,
-        ActiveTo = end,
-        CustomerId = "customer",
-        Currency = currency,
-        BillingCadence = "P1M",
-        BillingAnchor = anchor ?? start,
-        ProRatingConfig = new ProRatingConfig(prorate),
-        Phases =
-        [
-            new SubscriptionPhase
-            {
-                Id = "phase",
-                Key = "default",
-                Name = "Default",
-                CreatedAt = start,
-                UpdatedAt = start,
-                StartAfter = "PT0S",
-                ActiveFrom = start,
-                Items =
-                [
-                    new SubscriptionItem
-                    {
-                        Id = "item",
-                        Name = "Platform fee",
-                        CreatedAt = start,
-                        UpdatedAt = start,
-                        ActiveFrom = start,
-                        Key = "platform",
-                        Type = price is FlatPrice or null ? "flat_fee" : "usage_based",
-                        BillingCadence = "P1M",
-                        Price = price ?? Fee,
-                    },
-                ],
-            },
-        ],
-    };
+        var item = new SubscriptionItem
+        {
+            Id = "item",
+            Name = "Platform fee",
+            CreatedAt = start,
+            UpdatedAt = start,
+            ActiveFrom = start,
+            Key = "platform",
+            Type = price is FlatPrice or null ? "flat_fee" : "usage_based",
+            BillingCadence = "P1M",
+            Price = price ?? Fee,
+        };
+        var phase = new SubscriptionPhase
+        {
+            Id = "phase",
+            Key = "default",
+            Name = "Default",
+            CreatedAt = start,
+            UpdatedAt = start,
+            StartAfter = "PT0S",
+            ActiveFrom = start,
+            Items = [item],
+        };
+        return new Subscription
+        {
+            Id = "sub",
+            Name = "sub",
+            CreatedAt = start,
+            UpdatedAt = start,
+            ActiveFrom = start,
+            ActiveTo = end,
+            CustomerId = "customer",
+            Currency = currency,
+            BillingCadence = "P1M",
+            BillingAnchor = anchor ?? start,
+            ProRatingConfig = new ProRatingConfig(prorate),
+            Phases = [phase],
+        };
+    }
 
     private static List<(DateTimeOffset From, DateTimeOffset To)> Periods(IEnumerable<Charge> charges) =>
         [.. charges.Select(c => (c.ServicePeriod.From, c.ServicePeriod.To))];
