@@ -50,9 +50,12 @@ public abstract class ProgressiveScenarios(TestStore store)
         // = 12.00, less the 6.00 billed: 6.00. Over both invoices 6.00 + 6.00 = 12.00, the price of all 140.
         clock.SetUtcNow(Jan1.AddDays(20));
         await UseAsync(server, "acme", 80, Jan1.AddDays(19));
+        clock.SetUtcNow(Feb1);
+        var preview = await GatheringAsync(server, customer);
         clock.SetUtcNow(Feb1.AddHours(1));
         await BillAsync(server);
         var rest = await NumberedAsync(server, customer, "INV-000002");
+        Assert.Equal(Shape(preview), Shape(rest));
         var line = Line(rest, "ai-token");
         Assert.Equal((jan10, Feb1), (PeriodFrom(line), PeriodTo(line)));
         Assert.Equal(80m, Quantity(line));
