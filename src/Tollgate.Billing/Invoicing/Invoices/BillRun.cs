@@ -36,7 +36,7 @@ public sealed partial class BillRun(BillingRepository repository, InvoiceCollect
             {
                 try
                 {
-                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, cancellationToken, usage));
+                    planned.AddRange(await collector.PlanAsync(state, customer, now, progressiveOverride: false, lineIds: null, scheduled: true, cancellationToken, usage));
                 }
                 catch (BillingException exception)
                 {

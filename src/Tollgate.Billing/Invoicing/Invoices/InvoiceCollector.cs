@@ -21,13 +21,16 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
     internal async Task<IReadOnlyList<Invoice>> CollectAsync(
         Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken)
     {
-        var planned = await PlanAsync(repository.Current, customer, asOf, progressiveOverride, lineIds, cancellationToken);
+        var planned = await PlanAsync(repository.Current, customer, asOf, progressiveOverride, lineIds, scheduled: false, cancellationToken);
         return planned.Count == 0 ? [] : await StoreAsync(planned, cancellationToken);
     }
 
-    /// <summary>The drafts a customer would get as of <paramref name="asOf"/>, priced but not stored.</summary>
+    /// <summary>
+    /// The drafts a customer would get as of <paramref name="asOf"/>, priced but not stored; <paramref name="scheduled"/>
+    /// (the bill run) takes only lines whose collection time has passed (<see cref="LineSelection.Scheduled"/>).
+    /// </summary>
     internal async Task<List<PlannedDraft>> PlanAsync(
-        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, CancellationToken cancellationToken, UsageBatch? usage = null)
+        BillingState state, Customer customer, DateTimeOffset asOf, bool? progressiveOverride, IReadOnlySet<string>? lineIds, bool scheduled, CancellationToken cancellationToken, UsageBatch? usage = null)
     {
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var profile = BillingProfiles.For(state, customer.Id)
@@ -42,6 +45,7 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
                 Progressive = progressiveOverride ?? false,
                 LineIds = lineIds,
                 Usage = usage,
+                Scheduled = scheduled,
             };
             var lines = await builder.BuildAsync(state, customer, gathering.Currency, profile.Workflow, selection, now, cancellationToken);
             if (lines.Count > 0)
@@ -111,12 +115,22 @@ public sealed class InvoiceCollector(BillingRepository repository, InvoiceLineBu
             foreach (var charge in ChargePlanner.Charges(subscription, now))
             {
                 var billed = ledger.Billed(charge.Id);
+                var due = charge.InvoiceAt;
                 if (billed.Lines > 0 && billed.BilledThrough >= charge.ServicePeriod.To)
                 {
-                    continue;
+                    // Billed in full. A fee now costing other than it was billed (a cancelation or a change cut its
+                    // period short) is due again at the period's new end, for the adjustment; anything else waits.
+                    if (charge.Price is not Catalog.RateCards.FlatPrice flat
+                        || charge.ServicePeriod.To < now - InvoiceLineBuilder.LateUsageWindow
+                        || billed.Total == InvoiceLineBuilder.FlatTotal(charge, flat, profile.Workflow))
+                    {
+                        continue;
+                    }
+
+                    due = charge.ServicePeriod.To;
                 }
 
-                var at = collection.CollectionAt(charge.InvoiceAt);
+                var at = collection.CollectionAt(due);
                 if (next is null || at < next)
                 {
                     next = at;

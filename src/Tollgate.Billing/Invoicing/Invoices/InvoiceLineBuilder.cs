@@ -25,6 +25,20 @@ public sealed record LineSelection
 
     /// <summary>Usage shared with other customers collected together (a bill run's batch); null: read per customer.</summary>
     public UsageBatch? Usage { get; init; }
+
+    /// <summary>
+    /// Collecting for the bill run: a line is due once its own collection time (its invoice time plus the workflow's
+    /// collection interval) has passed, so events arriving within the interval are still on it even when another,
+    /// earlier line is what made the customer due. False ("invoice now"): every line invoiced by <see cref="AsOf"/>.
+    /// </summary>
+    public bool Scheduled { get; init; }
+
+    /// <summary>Whether a line invoiced at <paramref name="invoiceAt"/> is due for a new invoice.</summary>
+    public bool Due(DateTimeOffset invoiceAt, BillingWorkflow workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        return (Scheduled ? workflow.Collection.CollectionAt(invoiceAt) : invoiceAt) <= AsOf;
+    }
 }
 
 /// <summary>
@@ -70,7 +84,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
 
         foreach (var pending in InvoiceLookup.Of(state).Gathering(customer.Id, currency)?.Lines ?? [])
         {
-            var due = selection.Preview || (selection.LineIds?.Contains(pending.Id) ?? pending.InvoiceAt <= selection.AsOf);
+            var due = selection.Preview || (selection.LineIds?.Contains(pending.Id) ?? selection.Due(pending.InvoiceAt, workflow));
             if (due && pending.DeletedAt is null)
             {
                 lines.Add(await PendingLineAsync(state, customer, pending, money, now, cancellationToken));
@@ -100,7 +114,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         }
         else if (!charge.IsUsage)
         {
-            if (!(selection.Preview ? service.From <= selection.AsOf : charge.InvoiceAt <= selection.AsOf))
+            if (!(selection.Preview ? service.From <= selection.AsOf : selection.Due(charge.InvoiceAt, workflow)))
             {
                 return null;
             }
@@ -111,7 +125,7 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         {
             var includes = selection.Preview || selection.Progressive
                 ? service.From < selection.AsOf || (service.From == selection.AsOf && service.To == selection.AsOf)
-                : charge.InvoiceAt <= selection.AsOf;
+                : selection.Due(charge.InvoiceAt, workflow);
             if (!includes)
             {
                 return null;
@@ -132,7 +146,9 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
         var lineId = DeterministicId.Of(period.From, $"line/{charge.Id}/{billed.Lines}");
         var invoiceAt = fullyBilled ? selection.AsOf : charge.InvoiceAt;
         var priced = LinePricing.Price(lineId, charge.Item.Name, price, charge.Item.Discounts, metered, billed, through >= service.To, currency, period, invoiceAt, now);
-        if (fullyBilled && priced.Totals.Total == 0m && priced.MeteredQuantity == 0m)
+        // Nothing changed since it was billed: no late usage and no difference in price. A flat fee's metered
+        // quantity is always 1, so for it the price alone tells.
+        if (fullyBilled && priced.Totals.Total == 0m && (priced.MeteredQuantity == 0m || !charge.IsUsage))
         {
             return null;
         }
@@ -189,6 +205,15 @@ public sealed class InvoiceLineBuilder(UsageQuantities usage)
             Totals = priced.Totals,
             ChargeId = pending.Id,
         };
+    }
+
+    /// <summary>What <paramref name="charge"/>'s flat fee costs now in all (prorated, after its discounts), as its lines bill it.</summary>
+    internal static decimal FlatTotal(Charge charge, FlatPrice flat, BillingWorkflow workflow)
+    {
+        ArgumentNullException.ThrowIfNull(charge);
+        ArgumentNullException.ThrowIfNull(flat);
+        var prorated = flat with { Amount = flat.Amount * ProrationFactor(charge, workflow) };
+        return Pricing.PriceCalculator.Calculate(charge.Item.Name, prorated, 1m, Currencies.Require("currency", charge.Subscription.Currency), charge.Item.Discounts).Total;
     }
 
     /// <summary>
