@@ -14,17 +14,23 @@ public sealed record BillRunResult(int Customers, int Drafts, int Skipped);
 /// <see cref="BatchSize"/> customers per change), then every invoice whose next move is due moves (issue, pay,
 /// overdue). Safe to run on every node at once and to stop anywhere: each draft is stored only if its lines are still
 /// unbilled, each move only from the step it starts at.
+/// Once a day it also sweeps customers whose subscription ended within the late-usage window: they have no next
+/// invoice for late events to ride on, so a late event for their last periods gets an invoice of its own.
 /// </summary>
 public sealed partial class BillRun(BillingRepository repository, InvoiceCollector collector, InvoiceLifecycle lifecycle, ILogger<BillRun> logger)
 {
     public const int BatchSize = 200;
 
+    private DateOnly? _sweptOn;
+
     public async Task<BillRunResult> RunAsync(CancellationToken cancellationToken)
     {
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var state = repository.Current;
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var sweep = _sweptOn != today;
         var due = state.All(Customer.Kind)
-            .Where(c => !c.IsDeleted && InvoiceCollector.NextCollection(state, c, now) is { } at && at <= now)
+            .Where(c => !c.IsDeleted && ((InvoiceCollector.NextCollection(state, c, now) is { } at && at <= now) || (sweep && EndedRecently(state, c, now))))
             .ToList();
         var drafts = 0;
         var skipped = 0;
@@ -55,8 +61,18 @@ public sealed partial class BillRun(BillingRepository repository, InvoiceCollect
         }
 
         await lifecycle.ProgressAsync(null, cancellationToken);
+        if (sweep)
+        {
+            _sweptOn = today;
+        }
+
         return new BillRunResult(due.Count, drafts, skipped);
     }
+
+    /// <summary>Whether a subscription of the customer ended within the late-usage window (its periods can still get late events).</summary>
+    private static bool EndedRecently(BillingState state, Customer customer, DateTimeOffset now) =>
+        Subscriptions.SubscriptionService.OfCustomer(state, customer.Id)
+            .Any(s => !s.IsDeleted && s.ActiveTo is { } end && end <= now && end > now - InvoiceLineBuilder.LateUsageWindow);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Customer {CustomerId} could not be invoiced in this bill run; the next run tries again")]
     private static partial void LogCustomerSkipped(ILogger logger, Exception exception, string customerId);

@@ -73,6 +73,40 @@ public abstract class LateUsageScenarios(TestStore store)
     }
 
     [Fact]
+    public async Task Late_usage_after_a_cancelled_subscriptions_last_invoice_gets_an_invoice_of_its_own()
+    {
+        var clock = new FakeTimeProvider(Jan1);
+        await using var server = await store.StartAsync(time: clock);
+        await CatalogAsync(server);
+        await PlanAsync(server, "metered", UsageCard("""{"type":"unit","amount":"0.01"}"""));
+        var customer = await CustomerAsync(server, "acme");
+        var subscription = await SubscribeAsync(server, "acme", "metered");
+        clock.SetUtcNow(Jan1.AddDays(10));
+        await UseAsync(server, "acme", 400, Jan1.AddDays(5));
+        await PostAsync(server, $"/api/v1/subscriptions/{subscription}/cancel", """{"timing":"immediate"}""");
+
+        // The last period ends at the cancel (Jan 11): 400 × 0.01 = 4.00, an hour later.
+        clock.SetUtcNow(Jan1.AddDays(10) + Hour + TimeSpan.FromSeconds(1));
+        await BillAsync(server);
+        Assert.Equal(4.00m, InvoiceTotal(await NumberedAsync(server, customer, "INV-000001")));
+
+        // Jan 13: 150 tokens dated Jan 8 arrive. There is no next invoice to carry them, so the daily sweep makes one:
+        // the period now costs 550 × 0.01 = 5.50, of which 4.00 was billed: 1.50. Once, however often it runs.
+        clock.SetUtcNow(Jan1.AddDays(12));
+        await UseAsync(server, "acme", 150, Jan1.AddDays(7));
+        clock.SetUtcNow(Jan1.AddDays(13));
+        await BillAsync(server);
+        await BillAsync(server);
+        clock.SetUtcNow(Jan1.AddDays(14));
+        await BillAsync(server);
+        var late = await NumberedAsync(server, customer, "INV-000002");
+        Assert.Equal(["Late usage: ai-token"], Names(late));
+        Assert.Equal(150m, Quantity(Line(late, "Late usage: ai-token")));
+        Assert.Equal(1.50m, InvoiceTotal(late));
+        Assert.Equal(["INV-000001", "INV-000002"], await NumbersAsync(server, customer));
+    }
+
+    [Fact]
     public async Task An_event_belongs_to_the_period_of_its_UTC_instant()
     {
         var clock = new FakeTimeProvider(Jan1);
