@@ -13,7 +13,7 @@ public sealed record PendingLinesInput
 }
 
 /// <summary>One line to bill later (OpenMeter's <c>InvoicePendingLineCreate</c>): a one-off charge or a usage line over its own period.</summary>
-public sealed record PendingLineInput
+public record PendingLineInput
 {
     public string? Name { get; init; }
 
@@ -67,28 +67,10 @@ public sealed record SimulationInput
     public IReadOnlyList<SimulationLineInput>? Lines { get; init; }
 }
 
-/// <summary>One line of a simulation, with its quantity given (OpenMeter's <c>InvoiceSimulationLine</c>).</summary>
-public sealed record SimulationLineInput
+/// <summary>One line of a simulation: a pending line with its quantity given (OpenMeter's <c>InvoiceSimulationLine</c>).</summary>
+public sealed record SimulationLineInput : PendingLineInput
 {
     public string? Id { get; init; }
-
-    public string? Name { get; init; }
-
-    public string? Description { get; init; }
-
-    public Dictionary<string, string>? Metadata { get; init; }
-
-    public TaxConfig? TaxConfig { get; init; }
-
-    public BillingPeriod? Period { get; init; }
-
-    public DateTimeOffset? InvoiceAt { get; init; }
-
-    public Price? Price { get; init; }
-
-    public string? FeatureKey { get; init; }
-
-    public InvoiceLineRateCard? RateCard { get; init; }
 
     [JsonConverter(typeof(NullableNumericConverter))]
     public decimal? Quantity { get; init; }
