@@ -79,16 +79,18 @@ public static class InvoicesApi
             }
         }
 
-        // A gathering invoice's period and totals are those of its lines now, so it is answered before filtering.
-        var answered = new List<Invoice>(all.Count);
+        // A gathering invoice's period is that of its lines now, which takes a preview (meter queries) to know. Only a
+        // filter or order on the period needs every invoice previewed; otherwise just the page asked for is.
+        var byPeriod = periodStartAfter is not null || periodStartBefore is not null || orderBy == "periodStart";
+        var candidates = new List<Invoice>(all.Count);
         foreach (var invoice in all)
         {
-            answered.Add(await service.AnswerAsync(state, invoice, expandLines, request.HttpContext.RequestAborted));
+            candidates.Add(byPeriod ? await service.AnswerAsync(state, invoice, expandLines, request.HttpContext.RequestAborted) : invoice);
         }
 
-        IEnumerable<Invoice> invoices = answered
+        IEnumerable<Invoice> invoices = candidates
             .Where(i => statuses is null || statuses.Contains(Name(i.Status)))
-            .Where(i => extended is null || extended.Contains(i.StatusDetails!.ExtendedStatus))
+            .Where(i => extended is null || extended.Contains((i.StatusDetails ?? InvoiceSteps.Details(i)).ExtendedStatus))
             .Where(i => issuedAfter is null || i.IssuedAt >= issuedAfter)
             .Where(i => issuedBefore is null || i.IssuedAt <= issuedBefore)
             .Where(i => periodStartAfter is null || i.Period?.From >= periodStartAfter)
@@ -104,7 +106,19 @@ public static class InvoicesApi
             "periodStart" => QueryValues.Order(invoices, i => i.Period?.From ?? DateTimeOffset.MaxValue, descending),
             _ => QueryValues.Order(invoices, i => i.CreatedAt, descending),
         };
-        return TypedResults.Ok(paging.ToPage<Invoice>([.. invoices]));
+        var page = paging.ToPage<Invoice>([.. invoices]);
+        if (byPeriod)
+        {
+            return TypedResults.Ok(page);
+        }
+
+        var answered = new List<Invoice>(page.Items.Count);
+        foreach (var invoice in page.Items)
+        {
+            answered.Add(await service.AnswerAsync(state, invoice, expandLines, request.HttpContext.RequestAborted));
+        }
+
+        return TypedResults.Ok(page with { Items = answered });
     }
 
     private static async Task<Ok<Invoice>> GetAsync(string invoiceId, HttpRequest request, InvoiceService service)

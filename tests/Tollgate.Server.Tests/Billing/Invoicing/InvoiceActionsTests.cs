@@ -73,6 +73,17 @@ public abstract class InvoiceActionsTests(TestStore store)
 
         // Nothing is left to invoice now: the usage so far and the charge are on the voided invoice (forgiven, not re-billed).
         await RefusedAsync(server, "/api/v1/billing/invoices/invoice", $$"""{"customerId":"{{customer}}"}""");
+
+        // Paged one at a time, oldest first: the gathering invoice (created with the customer), then the voided one;
+        // the deleted draft is not listed.
+        foreach (var (page, status) in new[] { (1, "gathering"), (2, "voided") })
+        {
+            using var listed = JsonDocument.Parse(await server.GetStringAsync($"/api/v1/billing/invoices?customers={customer}&orderBy=createdAt&page={page}&pageSize=1"));
+            Assert.Equal(2, listed.RootElement.GetProperty("totalCount").GetInt32());
+            var item = Assert.Single(listed.RootElement.GetProperty("items").EnumerateArray().ToList());
+            Assert.Equal(status, item.GetProperty("status").GetString());
+            Assert.Equal(status, item.GetProperty("statusDetails").GetProperty("extendedStatus").GetString());
+        }
     }
 
     [Fact]
