@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace Tollgate.Billing.Api;
@@ -31,6 +32,47 @@ public static class QueryValues
 
         return Array.IndexOf(allowed, value) >= 0 ? value : throw new BillingValidationException(name, $"must be one of: {string.Join(", ", allowed)}");
     }
+
+    /// <summary>The value of <paramref name="name"/>; null when absent or empty.</summary>
+    public static string? Text(IQueryCollection query, string name)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query[name].ToString() is { Length: > 0 } value ? value : null;
+    }
+
+    /// <summary>A multi-valued parameter, repeated (<c>a=1&amp;a=2</c>) or comma-separated (<c>a=1,2</c>); empty when absent.</summary>
+    public static HashSet<string> List(IQueryCollection query, string name)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query[name]
+            .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The <c>expand</c> values asked for; one not in <paramref name="allowed"/> is a 400.</summary>
+    public static HashSet<string> Expands(IQueryCollection query, string[] allowed)
+    {
+        ArgumentNullException.ThrowIfNull(allowed);
+        var expands = List(query, "expand");
+        foreach (var expand in expands)
+        {
+            if (Array.IndexOf(allowed, expand) < 0)
+            {
+                throw new BillingValidationException("expand", $"\"{expand}\" cannot be expanded; the expands are: {string.Join(", ", allowed)}");
+            }
+        }
+
+        return expands;
+    }
+
+    /// <summary>An RFC 3339 time, in UTC (a time without an offset is UTC); null when absent.</summary>
+    public static DateTimeOffset? Time(IQueryCollection query, string name) =>
+        Text(query, name) is not { } text ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time
+        : throw new BillingValidationException(name, "must be an RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z");
+
+    /// <summary>OpenMeter's text filters: a case-insensitive partial match.</summary>
+    public static bool Matches(string? value, string part) => value is not null && value.Contains(part, StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>order=DESC</c>; ASC by default.</summary>
     public static bool Descending(IQueryCollection query) => OneOf(query, "order", ["ASC", "DESC", "asc", "desc"]) is "DESC" or "desc";

@@ -35,18 +35,18 @@ public static class CustomersApi
         var expand = RequireExpands(query);
         var state = repository.Current;
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
-        var key = Text(query, "key");
-        var name = Text(query, "name");
-        var primaryEmail = Text(query, "primaryEmail");
-        var subject = Text(query, "subject");
+        var key = QueryValues.Text(query, "key");
+        var name = QueryValues.Text(query, "name");
+        var primaryEmail = QueryValues.Text(query, "primaryEmail");
+        var subject = QueryValues.Text(query, "subject");
 
         IEnumerable<Customer> customers = state.All(Customer.Kind)
             .Where(c => includeDeleted || !c.IsDeleted)
-            .Where(c => key is null || Contains(c.Key, key))
-            .Where(c => name is null || Contains(c.Name, name))
-            .Where(c => primaryEmail is null || Contains(c.PrimaryEmail, primaryEmail))
-            .Where(c => subject is null || c.UsageAttribution.SubjectKeys.Exists(s => Contains(s, subject)));
-        if (Text(query, "planKey") is { } planKey)
+            .Where(c => key is null || QueryValues.Matches(c.Key, key))
+            .Where(c => name is null || QueryValues.Matches(c.Name, name))
+            .Where(c => primaryEmail is null || QueryValues.Matches(c.PrimaryEmail, primaryEmail))
+            .Where(c => subject is null || c.UsageAttribution.SubjectKeys.Exists(s => QueryValues.Matches(s, subject)));
+        if (QueryValues.Text(query, "planKey") is { } planKey)
         {
             // planKey matches the plan of the subscription running for the customer now.
             customers = customers.Where(c => SubscriptionService.CurrentOf(state, c.Id, now)?.Plan?.Key == planKey);
@@ -100,27 +100,7 @@ public static class CustomersApi
     }
 
     /// <summary><c>expand</c> takes only <c>subscriptions</c>; true when it is asked for.</summary>
-    private static bool RequireExpands(IQueryCollection query)
-    {
-        var expanded = false;
-        foreach (var value in query["expand"])
-        {
-            foreach (var expand in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (Array.IndexOf(Expands, expand) < 0)
-                {
-                    throw new BillingValidationException("expand", $"\"{expand}\" cannot be expanded; the only expand is: subscriptions");
-                }
+    private static bool RequireExpands(IQueryCollection query) => QueryValues.Expands(query, Expands).Count > 0;
 
-                expanded = true;
-            }
-        }
 
-        return expanded;
-    }
-
-    private static string? Text(IQueryCollection query, string name) => query[name].ToString() is { Length: > 0 } value ? value : null;
-
-    /// <summary>OpenMeter's list filters: case-insensitive partial match.</summary>
-    private static bool Contains(string? value, string part) => value is not null && value.Contains(part, StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -72,7 +71,7 @@ public static class EntitlementsApi
 
     private static async Task<IResult> ValueAsync(string customerIdOrKey, string entitlementIdOrFeatureKey, HttpRequest request, BillingRepository repository, EntitlementBalances balances)
     {
-        var at = Time(request.Query, "time") ?? repository.Time.GetUtcNow();
+        var at = QueryValues.Time(request.Query, "time") ?? repository.Time.GetUtcNow();
         var state = repository.Current;
         var customer = EntitlementService.RequireCustomer(state, customerIdOrKey);
         var entitlement = EntitlementService.Require(state, customer, entitlementIdOrFeatureKey, at);
@@ -81,7 +80,7 @@ public static class EntitlementsApi
 
     private static async Task<IResult> V1ValueAsync(string customerIdOrKey, string featureKey, HttpRequest request, BillingRepository repository, EntitlementBalances balances)
     {
-        var at = Time(request.Query, "time") ?? repository.Time.GetUtcNow();
+        var at = QueryValues.Time(request.Query, "time") ?? repository.Time.GetUtcNow();
         var state = repository.Current;
         var customer = EntitlementService.RequireCustomer(state, customerIdOrKey);
         var entitlement = EntitlementService.Require(state, customer, featureKey, at);
@@ -152,8 +151,8 @@ public static class EntitlementsApi
             throw new BillingValidationException("windowTimeZone", $"\"{zoneName}\" is not a known IANA time zone");
         }
 
-        var from = Time(query, "from") ?? entitlement.LastResetAt(now);
-        var to = Time(query, "to") ?? now;
+        var from = QueryValues.Time(query, "from") ?? entitlement.LastResetAt(now);
+        var to = QueryValues.Time(query, "to") ?? now;
         if (from >= to)
         {
             throw new BillingValidationException("from", "must be before to");
@@ -166,10 +165,10 @@ public static class EntitlementsApi
     {
         var state = repository.Current;
         var query = request.Query;
-        var features = query["feature"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
-        var customerIds = query["customerIds"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
-        var customerKeys = query["customerKeys"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
-        var types = query["entitlementType"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
+        var features = QueryValues.List(query, "feature");
+        var customerIds = QueryValues.List(query, "customerIds");
+        var customerKeys = QueryValues.List(query, "customerKeys");
+        var types = QueryValues.List(query, "entitlementType");
         foreach (var type in types)
         {
             if (type is not (Entitlement.Metered or Entitlement.Static or Entitlement.Boolean))
@@ -198,8 +197,8 @@ public static class EntitlementsApi
     {
         var state = repository.Current;
         var query = request.Query;
-        var features = query["feature"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
-        var customers = query["customer"].Where(f => !string.IsNullOrEmpty(f)).Select(c => CustomerLookup.Find(state, c!)?.Id ?? c!).ToHashSet(StringComparer.Ordinal);
+        var features = QueryValues.List(query, "feature");
+        var customers = QueryValues.List(query, "customer").Select(c => CustomerLookup.Find(state, c)?.Id ?? c).ToHashSet(StringComparer.Ordinal);
         var grants = state.All(Grant.Kind)
             .Where(GrantDeleted(request))
             .Where(g => state.Find(Entitlement.Kind, g.EntitlementId) is { } e
@@ -302,18 +301,5 @@ public static class EntitlementsApi
             "updatedAt" => QueryValues.Order(grants, g => g.UpdatedAt, descending),
             _ => QueryValues.Order(grants, g => g.CreatedAt, descending),
         };
-    }
-
-    internal static DateTimeOffset? Time(IQueryCollection query, string name)
-    {
-        var value = query[name].ToString();
-        if (value.Length == 0)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time)
-            ? time.ToUniversalTime()
-            : throw new BillingValidationException(name, "must be an RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z");
     }
 }

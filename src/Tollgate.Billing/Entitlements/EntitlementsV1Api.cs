@@ -83,7 +83,7 @@ public static class EntitlementsV1Api
     private static async Task<Ok<EntitlementValue>> ValueAsync(string subjectIdOrKey, string entitlementIdOrFeatureKey, HttpRequest request, BillingRepository repository, EntitlementBalances balances)
     {
         var state = repository.Current;
-        var at = QueryTime(request, "time") ?? repository.Time.GetUtcNow();
+        var at = QueryValues.Time(request.Query, "time") ?? repository.Time.GetUtcNow();
         var entitlement = EntitlementService.Require(state, Customer(state, subjectIdOrKey), entitlementIdOrFeatureKey, at);
         var value = await balances.ValueAsync(state, entitlement, at, request.HttpContext.RequestAborted);
         return TypedResults.Ok(value with { GrantBalances = null });
@@ -131,9 +131,9 @@ public static class EntitlementsV1Api
     {
         var state = repository.Current;
         var query = request.Query;
-        var features = query["feature"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
+        var features = QueryValues.List(query, "feature");
         var subjects = query["subject"].Where(f => !string.IsNullOrEmpty(f)).Select(s => CustomerLookup.Of(state).BySubject(s!)?.Id ?? s!).ToHashSet(StringComparer.Ordinal);
-        var types = query["entitlementType"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
+        var types = QueryValues.List(query, "entitlementType");
         var includeDeleted = QueryValues.Bool(query, "includeDeleted") ?? false;
         var now = repository.Time.GetUtcNow();
         var list = state.All(Entitlement.Kind)
@@ -158,7 +158,7 @@ public static class EntitlementsV1Api
     {
         var state = repository.Current;
         var query = request.Query;
-        var features = query["feature"].Where(f => !string.IsNullOrEmpty(f)).ToHashSet(StringComparer.Ordinal);
+        var features = QueryValues.List(query, "feature");
         var subjects = query["subject"].Where(f => !string.IsNullOrEmpty(f)).Select(s => CustomerLookup.Of(state).BySubject(s!)?.Id ?? s!).ToHashSet(StringComparer.Ordinal);
         var includeDeleted = QueryValues.Bool(query, "includeDeleted") ?? false;
         var now = repository.Time.GetUtcNow();
@@ -176,5 +176,4 @@ public static class EntitlementsV1Api
         return TypedResults.NoContent();
     }
 
-    private static DateTimeOffset? QueryTime(HttpRequest request, string name) => EntitlementsApi.Time(request.Query, name);
 }

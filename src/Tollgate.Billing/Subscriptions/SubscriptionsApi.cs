@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,11 +40,7 @@ public static class SubscriptionsApi
 
     private static Ok<Subscription> Get(string subscriptionId, HttpRequest request, BillingRepository repository)
     {
-        var at = request.Query["at"].ToString() is { Length: > 0 } text
-            ? DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed)
-                ? BillingRepository.Truncate(parsed)
-                : throw new BillingValidationException("at", "must be an RFC 3339 date-time (2026-01-31T00:00:00Z)")
-            : BillingRepository.Truncate(repository.Time.GetUtcNow());
+        var at = BillingRepository.Truncate(QueryValues.Time(request.Query, "at") ?? repository.Time.GetUtcNow());
         var state = repository.Current;
         return TypedResults.Ok(SubscriptionService.Expanded(state, SubscriptionService.RequireLive(state, subscriptionId), at));
     }

@@ -30,10 +30,10 @@ public static class AddonsApi
         var paging = Paging.From(request);
         var query = request.Query;
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
-        var ids = PlansApi.Values(query, "id");
-        var keys = PlansApi.Values(query, "key");
-        var currencies = PlansApi.Values(query, "currency");
-        var statuses = PlansApi.Values(query, "status").Select(s => s switch
+        var ids = QueryValues.List(query, "id");
+        var keys = QueryValues.List(query, "key");
+        var currencies = QueryValues.List(query, "currency");
+        var statuses = QueryValues.List(query, "status").Select(s => s switch
         {
             "draft" => AddonStatus.Draft,
             "active" => AddonStatus.Active,

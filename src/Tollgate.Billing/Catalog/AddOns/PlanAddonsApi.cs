@@ -30,8 +30,8 @@ public static class PlanAddonsApi
         var state = repository.Current;
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var plan = PlanService.Find(state, planId, now) ?? throw new BillingNotFoundException($"plan \"{planId}\" not found");
-        var ids = PlansApi.Values(query, "id");
-        var keys = PlansApi.Values(query, "key");
+        var ids = QueryValues.List(query, "id");
+        var keys = QueryValues.List(query, "key");
         var keyVersions = PlansApi.KeyVersions(query);
         var includeDeleted = QueryValues.Bool(query, "includeDeleted") ?? false;
         var descending = QueryValues.Descending(query);

@@ -31,10 +31,10 @@ public static class PlansApi
         var paging = Paging.From(request);
         var query = request.Query;
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
-        var ids = Values(query, "id");
-        var keys = Values(query, "key");
-        var currencies = Values(query, "currency");
-        var statuses = Values(query, "status").Select(s => Enum.TryParse<PlanStatus>(s, ignoreCase: true, out var status) && s.All(char.IsAsciiLetterLower)
+        var ids = QueryValues.List(query, "id");
+        var keys = QueryValues.List(query, "key");
+        var currencies = QueryValues.List(query, "currency");
+        var statuses = QueryValues.List(query, "status").Select(s => Enum.TryParse<PlanStatus>(s, ignoreCase: true, out var status) && s.All(char.IsAsciiLetterLower)
             ? status
             : throw new BillingValidationException("status", "must be one of: draft, active, archived, scheduled")).ToHashSet();
         var keyVersions = KeyVersions(query);
@@ -98,10 +98,6 @@ public static class PlansApi
         var plan = await service.NextAsync(planIdOrKey, cancellationToken);
         return TypedResults.Created($"/api/v1/plans/{plan.Id}", plan);
     }
-
-    /// <summary>A repeatable query parameter (<c>?key=a&amp;key=b</c>).</summary>
-    internal static HashSet<string> Values(IQueryCollection query, string name) =>
-        query[name].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>OpenMeter's deep-object <c>keyVersion[token]=1&amp;keyVersion[token]=2</c>: versions per key (none: any version).</summary>
     internal static Dictionary<string, HashSet<int>> KeyVersions(IQueryCollection query)

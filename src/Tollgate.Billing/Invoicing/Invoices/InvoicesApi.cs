@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,19 +49,19 @@ public static class InvoicesApi
     {
         var paging = Paging.From(request);
         var query = request.Query;
-        var expandLines = RequireExpands(query);
+        var expandLines = QueryValues.Expands(query, Expands).Contains("lines");
         var includeDeleted = QueryValues.Bool(query, "includeDeleted") ?? false;
         var descending = QueryValues.Descending(query);
         var orderBy = QueryValues.OneOf(query, "orderBy", ["customer.name", "issuedAt", "status", "createdAt", "updatedAt", "periodStart"]) ?? "createdAt";
-        var statuses = Values(query, "statuses");
-        var extended = Values(query, "extendedStatuses");
-        var customers = Values(query, "customers");
-        var issuedAfter = Time(query, "issuedAfter");
-        var issuedBefore = Time(query, "issuedBefore");
-        var periodStartAfter = Time(query, "periodStartAfter");
-        var periodStartBefore = Time(query, "periodStartBefore");
-        var createdAfter = Time(query, "createdAfter");
-        var createdBefore = Time(query, "createdBefore");
+        var statuses = NullIfEmpty(QueryValues.List(query, "statuses"));
+        var extended = NullIfEmpty(QueryValues.List(query, "extendedStatuses"));
+        var customers = NullIfEmpty(QueryValues.List(query, "customers"));
+        var issuedAfter = QueryValues.Time(query, "issuedAfter");
+        var issuedBefore = QueryValues.Time(query, "issuedBefore");
+        var periodStartAfter = QueryValues.Time(query, "periodStartAfter");
+        var periodStartBefore = QueryValues.Time(query, "periodStartBefore");
+        var createdAfter = QueryValues.Time(query, "createdAfter");
+        var createdBefore = QueryValues.Time(query, "createdBefore");
 
         var state = service.Repository.Current;
         var now = BillingRepository.Truncate(service.Repository.Time.GetUtcNow());
@@ -124,7 +123,8 @@ public static class InvoicesApi
     private static async Task<Ok<Invoice>> GetAsync(string invoiceId, HttpRequest request, InvoiceService service)
     {
         // OpenMeter's getInvoice defaults expand to [lines]: an invoice read on its own comes with its lines.
-        var expandLines = RequireExpands(request.Query) || Values(request.Query, "expand") is null;
+        var expands = QueryValues.Expands(request.Query, Expands);
+        var expandLines = expands.Count == 0 || expands.Contains("lines");
         var state = service.Repository.Current;
         var invoice = InvoiceService.Find(state, invoiceId, BillingRepository.Truncate(service.Repository.Time.GetUtcNow()))
             ?? throw new BillingNotFoundException($"invoice \"{invoiceId}\" not found");
@@ -230,43 +230,7 @@ public static class InvoicesApi
         where T : class =>
         request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()) ? null : await BillingEndpoints.ReadAsync(request, type);
 
-    /// <summary><c>expand</c> takes lines, preceding and workflow.apps; true when lines are asked for.</summary>
-    private static bool RequireExpands(IQueryCollection query)
-    {
-        var lines = false;
-        foreach (var expand in Values(query, "expand") ?? [])
-        {
-            if (Array.IndexOf(Expands, expand) < 0)
-            {
-                throw new BillingValidationException("expand", $"\"{expand}\" cannot be expanded; the expands are: {string.Join(", ", Expands)}");
-            }
-
-            lines |= expand == "lines";
-        }
-
-        return lines;
-    }
-
-    /// <summary>A multi-valued query parameter, repeated or comma-separated; null when absent.</summary>
-    private static HashSet<string>? Values(IQueryCollection query, string name)
-    {
-        var values = query[name]
-            .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .ToHashSet(StringComparer.Ordinal);
-        return values.Count == 0 ? null : values;
-    }
-
-    private static DateTimeOffset? Time(IQueryCollection query, string name)
-    {
-        if (query[name].ToString() is not { Length: > 0 } text)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : throw new BillingValidationException(name, $"\"{text}\" is not an RFC 3339 date-time");
-    }
+    private static HashSet<string>? NullIfEmpty(HashSet<string> values) => values.Count == 0 ? null : values;
 
     private static string Name(InvoiceStatus status) => status switch
     {

@@ -28,15 +28,15 @@ public static class CustomerOverridesApi
     {
         var query = request.Query;
         var paging = Paging.From(request);
-        var expands = Expands.Read(query, AllowedExpands);
+        var expands = QueryValues.Expands(query, AllowedExpands);
         var withoutPinned = QueryValues.Bool(query, "customersWithoutPinnedProfile") ?? false;
         // Listing only the customers without a pinned profile means listing customers without an override too.
         var includeAll = withoutPinned || (QueryValues.Bool(query, "includeAllCustomers") ?? true);
-        var profiles = Values(query, "billingProfile");
-        var customerIds = Values(query, "customerId");
-        var name = Text(query, "customerName");
-        var key = Text(query, "customerKey");
-        var email = Text(query, "customerPrimaryEmail");
+        var profiles = QueryValues.List(query, "billingProfile");
+        var customerIds = QueryValues.List(query, "customerId");
+        var name = QueryValues.Text(query, "customerName");
+        var key = QueryValues.Text(query, "customerKey");
+        var email = QueryValues.Text(query, "customerPrimaryEmail");
         var descending = QueryValues.Descending(query);
         var orderBy = QueryValues.OneOf(query, "orderBy", ["customerId", "customerName", "customerKey", "customerPrimaryEmail", "customerCreatedAt"]) ?? "customerId";
         var state = repository.Current;
@@ -46,9 +46,9 @@ public static class CustomerOverridesApi
             .Where(c => includeAll || BillingProfiles.OverrideOf(state, c.Id) is not null)
             .Where(c => !withoutPinned || BillingProfiles.OverrideOf(state, c.Id)?.BillingProfileId is null)
             .Where(c => customerIds.Count == 0 || customerIds.Contains(c.Id))
-            .Where(c => name is null || Contains(c.Name, name))
-            .Where(c => key is null || Contains(c.Key, key))
-            .Where(c => email is null || Contains(c.PrimaryEmail, email))
+            .Where(c => name is null || QueryValues.Matches(c.Name, name))
+            .Where(c => key is null || QueryValues.Matches(c.Key, key))
+            .Where(c => email is null || QueryValues.Matches(c.PrimaryEmail, email))
             .Where(c => profiles.Count == 0 || (BillingProfiles.BaseProfileOf(state, c.Id) is { } profile && profiles.Contains(profile.Id)));
         var ordered = orderBy switch
         {
@@ -67,7 +67,7 @@ public static class CustomerOverridesApi
 
     private static IResult Get(string customerId, HttpRequest request, BillingRepository repository)
     {
-        var expands = Expands.Read(request.Query, AllowedExpands);
+        var expands = QueryValues.Expands(request.Query, AllowedExpands);
         var state = repository.Current;
         var customer = CustomerLookup.Find(state, customerId) ?? throw BillingProfileService.CustomerNotFound(customerId);
         return Answer(repository, state, customer, expands);
@@ -114,11 +114,5 @@ public static class CustomerOverridesApi
         };
     }
 
-    private static HashSet<string> Values(IQueryCollection query, string name) =>
-        query[name].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
 
-    private static string? Text(IQueryCollection query, string name) => query[name].ToString() is { Length: > 0 } value ? value : null;
-
-    /// <summary>OpenMeter's list filters: case-insensitive partial match.</summary>
-    private static bool Contains(string? value, string part) => value is not null && value.Contains(part, StringComparison.OrdinalIgnoreCase);
 }

@@ -28,7 +28,7 @@ public static class ProfilesApi
         var query = request.Query;
         var paging = Paging.From(request);
         var includeArchived = QueryValues.Bool(query, "includeArchived") ?? false;
-        var expandApps = Expands.Read(query, AllowedExpands).Contains("apps");
+        var expandApps = QueryValues.Expands(query, AllowedExpands).Contains("apps");
         var descending = QueryValues.Descending(query);
         var orderBy = QueryValues.OneOf(query, "orderBy", ["createdAt", "updatedAt", "default", "name"]) ?? "createdAt";
         var state = repository.Current;
@@ -54,7 +54,7 @@ public static class ProfilesApi
 
     private static IResult Get(string id, HttpRequest request, BillingRepository repository)
     {
-        var expandApps = Expands.Read(request.Query, AllowedExpands).Contains("apps");
+        var expandApps = QueryValues.Expands(request.Query, AllowedExpands).Contains("apps");
         var state = repository.Current;
         var profile = state.Find(BillingProfile.Kind, id) ?? throw new BillingNotFoundException($"billing profile \"{id}\" not found");
         return expandApps ? TypedResults.Ok(ExpandedBillingProfile.Of(state, profile)) : TypedResults.Ok(profile);

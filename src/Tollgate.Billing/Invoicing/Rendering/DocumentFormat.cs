@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tollgate.Billing.Invoicing.Pricing;
 using Tollgate.Billing.Subscriptions;
 
 namespace Tollgate.Billing.Invoicing.Rendering;
@@ -9,9 +10,6 @@ namespace Tollgate.Billing.Invoicing.Rendering;
 /// </summary>
 internal static class DocumentFormat
 {
-    // Enough '#' for every digit a decimal can carry after the point (28), so nothing is rounded, only trailing zeros dropped.
-    private const string AllDecimals = "0.############################";
-
     /// <summary>An amount with exactly the currency's decimals and its code, e.g. <c>2.47 USD</c>, <c>1235 JPY</c>.</summary>
     public static string Money(decimal amount, Currency currency) => Currencies.Format(amount, currency) + " " + currency.Code;
 
@@ -20,10 +18,10 @@ internal static class DocumentFormat
     /// currency's decimals when it has fewer, so a 5-dollar fee reads <c>5.00 USD</c>.
     /// </summary>
     public static string UnitPrice(decimal price, Currency currency) =>
-        currency.Round(price) == price ? Money(price, currency) : price.ToString(AllDecimals, CultureInfo.InvariantCulture) + " " + currency.Code;
+        currency.Round(price) == price ? Money(price, currency) : PriceCalculator.Format(price) + " " + currency.Code;
 
     /// <summary>A quantity as the meter counted it: no grouping, no trailing zeros (<c>123456</c>, <c>0.5</c>).</summary>
-    public static string Quantity(decimal quantity) => quantity.ToString(AllDecimals, CultureInfo.InvariantCulture);
+    public static string Quantity(decimal quantity) => PriceCalculator.Format(quantity);
 
     /// <summary>The UTC calendar date of an instant, ISO 8601 (<c>2026-10-31</c>).</summary>
     public static string Date(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
