@@ -96,7 +96,7 @@ public abstract class PhaseScenarios(TestStore store)
     {
         var clock = new FakeTimeProvider(Jan1);
         await using var server = await store.StartAsync(time: clock);
-        await EditWorkflowAsync(server, w => w with { Invoicing = w.Invoicing with { AutoAdvance = false } });
+        await EditInvoicingAsync(server, """{"autoAdvance":false}""");
         await CatalogAsync(server);
         await PlanAsync(server, "metered", UsageCard("""{"type":"unit","amount":"0.01"}"""));
         var customer = await CustomerAsync(server, "acme");

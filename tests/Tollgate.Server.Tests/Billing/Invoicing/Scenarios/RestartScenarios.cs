@@ -21,7 +21,7 @@ public abstract class RestartScenarios(TestStore store)
     {
         var clock = new FakeTimeProvider(Jan1);
         await using var first = await store.StartAsync(time: clock);
-        await EditWorkflowAsync(first, w => w with { Invoicing = w.Invoicing with { AutoAdvance = false } });
+        await EditInvoicingAsync(first, """{"autoAdvance":false}""");
         await CatalogAsync(first);
         await PlanAsync(first, "metered", UsageCard("""{"type":"unit","amount":"0.01"}"""));
         var customer = await CustomerAsync(first, "acme");
@@ -66,7 +66,7 @@ public abstract class RestartScenarios(TestStore store)
     {
         var clock = new FakeTimeProvider(Jan1);
         await using var first = await store.StartAsync(time: clock);
-        await EditWorkflowAsync(first, w => w with { Invoicing = w.Invoicing with { DraftPeriod = "P1D" } });
+        await EditInvoicingAsync(first, """{"draftPeriod":"P1D"}""");
         await CatalogAsync(first);
         await PlanAsync(first, "metered", UsageCard("""{"type":"unit","amount":"0.01"}"""));
         var customer = await CustomerAsync(first, "acme");

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Tollgate.Billing.Invoicing.Profiles;
-using Tollgate.Billing.Storage;
 using Tollgate.Server.Tests.Infrastructure;
 using static Tollgate.Server.Tests.Billing.Invoicing.InvoicingFixture;
 
@@ -33,13 +30,18 @@ internal static class ScenarioKit
     public static Task UseAtAsync(TollgateServer server, string subject, int tokens, string time) =>
         Events.IngestAsync(server, Events.Batch([Events.Event(Ulid.NewUlid().ToString(), subject, time, Events.Tokens(tokens))]));
 
-    /// <summary>Changes the default profile's workflow (no profile API yet: straight through the repository).</summary>
-    public static Task EditWorkflowAsync(TollgateServer server, Func<BillingWorkflow, BillingWorkflow> edit) =>
-        server.App.Services.GetRequiredService<BillingRepository>().ChangeAsync(change =>
-        {
-            var profile = BillingProfiles.Default(change.State) ?? throw new InvalidOperationException("no default billing profile");
-            return change.Put(BillingProfile.Kind, profile with { Workflow = edit(profile.Workflow), UpdatedAt = change.Now });
-        }, Ct);
+    /// <summary>Replaces the default profile's invoicing settings (JSON) through the profiles API; the rest keeps its defaults.</summary>
+    public static async Task EditInvoicingAsync(TollgateServer server, string invoicingJson)
+    {
+        using var profiles = JsonDocument.Parse(await server.GetStringAsync("/api/v1/billing/profiles"));
+        var profile = profiles.RootElement.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("default").GetBoolean());
+        using var body = new StringContent(
+            $$"""{"name":"{{profile.GetProperty("name").GetString()}}","supplier":{{profile.GetProperty("supplier").GetRawText()}},"default":true,"workflow":{"invoicing":{{invoicingJson}} } }""",
+            System.Text.Encoding.UTF8,
+            "application/json");
+        using var response = await server.Admin.PutAsync($"/api/v1/billing/profiles/{profile.GetProperty("id").GetString()}", body, Ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
 
     /// <summary><c>POST /billing/invoices/invoice</c> for the customer; the invoices it made.</summary>
     public static async Task<List<JsonElement>> InvoiceNowAsync(TollgateServer server, string customerId, string extra = "")
