@@ -1,30 +1,49 @@
 using System.Security.Cryptography;
 using System.Text;
+using Tollgate.WebConsole.Access;
 
 namespace Tollgate.Server.Hosting;
 
-/// <summary>Requires <c>Authorization: Bearer &lt;token&gt;</c> on the admin and console listeners, except <c>/healthz</c>.</summary>
-internal sealed class AdminTokenMiddleware(RequestDelegate next, string token)
+/// <summary>
+/// With an admin token, the admin listener wants <c>Authorization: Bearer &lt;token&gt;</c> (except <c>/healthz</c>), and
+/// the console wants a signed-in session or that header: a page asked for without either goes to the sign-in form.
+/// </summary>
+internal sealed class AdminTokenMiddleware(RequestDelegate next, string token, ConsoleSession session)
 {
     private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
 
     public Task InvokeAsync(HttpContext context)
     {
         var listener = ListenerMatcherPolicy.Of(context);
-        if (listener is Listener.Proxy || context.Request.Path == "/healthz")
+        if (listener is Listener.Proxy || context.Request.Path == "/healthz" || HasBearerToken(context))
         {
             return next(context);
         }
 
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), _expected))
+        if (listener is Listener.Console)
         {
-            return next(context);
+            var path = context.Request.Path;
+            if (session.IsSignedIn(context) || path == "/login" || path.StartsWithSegments("/_framework") || path.StartsWithSegments("/_content"))
+            {
+                return next(context);
+            }
+
+            if (HttpMethods.IsGet(context.Request.Method) && !path.StartsWithSegments("/_blazor"))
+            {
+                context.Response.Redirect("/login?returnUrl=" + Uri.EscapeDataString(path + context.Request.QueryString));
+                return Task.CompletedTask;
+            }
         }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Results.Problem(detail: "a valid admin token is required: Authorization: Bearer <token>", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized")
             .ExecuteAsync(context);
+    }
+
+    private bool HasBearerToken(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), _expected);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Tollgate.Billing;
+using Tollgate.WebConsole;
 using Tollgate.Gateway;
 using Tollgate.Metering;
 using Tollgate.Store;
@@ -25,11 +26,13 @@ public static class TollgateHost
             throw new ArgumentException("--admin-token (or TOLLGATE_ADMIN_TOKEN) is required when the admin API or console listens beyond loopback");
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(TollgateHost).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
 
+        // The console's scripts and styles: from the publish output's wwwroot, or from their projects in a build.
+        builder.WebHost.UseStaticWebAssets();
         var endpoints = new ListenerEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -53,6 +56,7 @@ public static class TollgateHost
         services.AddSharedCounters(Provider(options));
         services.AddGateway(Provider(options), options.DataDirectory);
         services.AddBilling(Provider(options));
+        services.AddConsole(options.AdminToken);
         configure?.Invoke(services);
 
         var app = builder.Build();
@@ -80,8 +84,9 @@ public static class TollgateHost
         adminApi.MapBillingApi();
         adminApi.MapFallback(() => TypedResults.Problem(detail: "no such admin endpoint", statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
 
-        app.MapFallback(() => TypedResults.Problem(detail: "the web console is not part of this build yet; use the admin API", statusCode: StatusCodes.Status404NotFound, title: "Not Found"))
-            .OnListener(Listener.Console);
+        app.UseAntiforgery();
+        app.MapStaticAssets().OnListener(Listener.Console);
+        app.MapConsole().OnListener(Listener.Console);
 
         return app;
     }

@@ -1,0 +1,70 @@
+using System.Net;
+using Tollgate.Server.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Tollgate.Server.Tests.Console;
+
+/// <summary>The console's frame: served by <c>serve</c> on its own listener, the sidebar, phone widths, and sign-in with the admin token.</summary>
+public sealed class ShellTests(Chromium chromium)
+{
+    [Fact]
+    public async Task The_sidebar_leads_to_every_section()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+        await console.GoToAsync("/");
+        await Expect(console.Heading("Overview")).ToBeVisibleAsync();
+        await console.StepAsync("overview");
+
+        foreach (var (link, heading) in new[] { ("Services", "Services"), ("Consumers", "Consumers"), ("Metering & Billing", "Metering & Billing") })
+        {
+            await console.Sidebar(link).ClickAsync();
+            await Expect(console.Heading(heading)).ToBeVisibleAsync();
+        }
+    }
+
+    [Fact]
+    public async Task At_phone_width_the_sidebar_folds_into_a_menu()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server, width: 390, height: 844);
+        await console.GoToAsync("/");
+        var menu = console.Button("Menu");
+        await Expect(menu).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(console.Sidebar("Services")).ToBeHiddenAsync();
+
+        await menu.ClickAsync();
+        await Expect(menu).ToHaveAttributeAsync("aria-expanded", "true");
+        await console.StepAsync("menu-open");
+        await console.Sidebar("Consumers").ClickAsync();
+        await Expect(console.Heading("Consumers")).ToBeVisibleAsync();
+        await Expect(console.Sidebar("Services")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task With_an_admin_token_the_console_asks_for_it_first()
+    {
+        await using var server = await TollgateServer.StartAsync(adminToken: "console-secret");
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+
+        await console.Page.GotoAsync("gateway/consumers");
+        await Expect(console.Heading("Sign in")).ToBeVisibleAsync();
+        await console.Field("Admin token").FillAsync("wrong");
+        await console.Button("Sign in").ClickAsync();
+        await Expect(console.Field("Admin token")).ToHaveAccessibleDescriptionAsync("That is not the admin token.");
+        await console.StepAsync("refused");
+
+        await console.Field("Admin token").FillAsync("console-secret");
+        await console.Button("Sign in").ClickAsync();
+        await Expect(console.Heading("Consumers")).ToBeVisibleAsync();
+        await console.StepAsync("signed-in");
+
+        // Without the session, neither pages nor the circuit's hub answer.
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.ConsoleUrl };
+        using var page = await anonymous.GetAsync("metering", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/login?returnUrl=%2Fmetering", page.Headers.Location?.OriginalString);
+        using var hub = await anonymous.PostAsync("_blazor/negotiate?negotiateVersion=1", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, hub.StatusCode);
+    }
+}
