@@ -1,10 +1,10 @@
 using System.Net;
 using Tollgate.Billing;
-using Tollgate.WebConsole;
 using Tollgate.Gateway;
 using Tollgate.Metering;
 using Tollgate.Store;
 using Tollgate.Store.Counters;
+using Tollgate.WebConsole;
 
 namespace Tollgate.Server.Hosting;
 
