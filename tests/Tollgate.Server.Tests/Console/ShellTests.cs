@@ -42,6 +42,37 @@ public sealed class ShellTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task The_keyboard_reaches_everything_from_the_page_heading_on()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+        await console.GoToAsync("/");
+
+        // A page puts the focus on its heading; the first stop in the tab order is the skip link to the content.
+        await Expect(console.Heading("Overview")).ToBeFocusedAsync();
+        Assert.Equal("Skip to content", await console.Page.EvaluateAsync<string>(
+            "() => document.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex=\"-1\"])').textContent"));
+
+        // Back from the heading into the sidebar, then follow a link with Enter.
+        var consumers = console.Sidebar("Consumers");
+        for (var presses = 0; presses < 12 && !await consumers.EvaluateAsync<bool>("e => e === document.activeElement"); presses++)
+        {
+            await console.Page.Keyboard.PressAsync("Shift+Tab");
+        }
+
+        await Expect(consumers).ToBeFocusedAsync();
+        await console.Page.Keyboard.PressAsync("Enter");
+        await Expect(console.Heading("Consumers")).ToBeFocusedAsync();
+
+        // At phone width the menu opens from the keyboard too.
+        await console.Page.SetViewportSizeAsync(390, 844);
+        await console.Button("Menu").FocusAsync();
+        await console.Page.Keyboard.PressAsync("Enter");
+        await Expect(console.Button("Menu")).ToHaveAttributeAsync("aria-expanded", "true");
+        await Expect(console.Sidebar("Services")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task With_an_admin_token_the_console_asks_for_it_first()
     {
         await using var server = await TollgateServer.StartAsync(adminToken: "console-secret");
