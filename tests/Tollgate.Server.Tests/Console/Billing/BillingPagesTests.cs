@@ -92,9 +92,9 @@ public sealed class BillingPagesTests(Chromium chromium)
         var aiToken = lines.GetByRole(AriaRole.Row).Filter(new() { Has = console.Page.GetByRole(AriaRole.Cell, new() { Name = "ai-token", Exact = true }) });
         await Expect(aiToken).ToHaveCountAsync(1);
         var cells = aiToken.GetByRole(AriaRole.Cell);
-        await Expect(cells.Nth(2)).ToHaveTextAsync("315");
-        await Expect(cells.Nth(3)).ToHaveTextAsync("$0.00002");
-        await Expect(cells.Nth(4)).ToHaveTextAsync("$0.01");
+        await Expect(cells.Nth(1)).ToHaveTextAsync("315");
+        await Expect(cells.Nth(2)).ToHaveTextAsync("$0.00002");
+        await Expect(cells.Nth(3)).ToHaveTextAsync("$0.01");
         await Expect(lines.GetByRole(AriaRole.Row, new() { Name = "Total $0.01", Exact = true })).ToBeVisibleAsync();
         await console.StepAsync("preview-invoice");
 
@@ -106,7 +106,7 @@ public sealed class BillingPagesTests(Chromium chromium)
         Assert.Equal(0.01m, BillingSetup.Decimal(preview.GetProperty("totals").GetProperty("total")));
 
         await console.Page.SetViewportSizeAsync(390, 844);
-        await Expect(cells.Nth(4)).ToHaveTextAsync("$0.01");
+        await Expect(cells.Nth(3)).ToHaveTextAsync("$0.01");
         await console.StepAsync("preview-invoice-phone");
         await console.Page.SetViewportSizeAsync(1280, 900);
 
@@ -227,8 +227,8 @@ public sealed class BillingPagesTests(Chromium chromium)
         await Expect(console.Page.Locator(".page-header .description")).ToHaveTextAsync("Draft, waiting for approval");
         var cells = console.Page.GetByRole(AriaRole.Table, new() { Name = "Lines" }).GetByRole(AriaRole.Row).Nth(1).GetByRole(AriaRole.Cell);
         await Expect(cells.Nth(0)).ToHaveTextAsync("ai-token");
-        await Expect(cells.Nth(2)).ToHaveTextAsync("315");
-        await Expect(cells.Nth(4)).ToHaveTextAsync("$0.01");
+        await Expect(cells.Nth(1)).ToHaveTextAsync("315");
+        await Expect(cells.Nth(3)).ToHaveTextAsync("$0.01");
         await console.StepAsync("draft");
 
         var invoices = (await BillingSetup.GetAsync(server, $"/api/v1/billing/invoices?customers={customerId}")).GetProperty("items").EnumerateArray()
@@ -244,9 +244,12 @@ public sealed class BillingPagesTests(Chromium chromium)
 
         await console.Button("Approve").ClickAsync();
         await Expect(console.Button("Approve")).ToBeHiddenAsync();
+        // The sandbox app issues it and takes the payment at once.
+        await Expect(console.Page.Locator(".page-header .description")).ToHaveTextAsync("Paid");
         var approved = await BillingSetup.GetAsync(server, $"/api/v1/billing/invoices/{id}");
-        Assert.NotEqual("draft", approved.GetProperty("status").GetString());
-        await Expect(console.Page.Locator("h1")).ToHaveTextAsync($"Invoice {approved.GetProperty("number").GetString()}");
+        Assert.Equal("paid", approved.GetProperty("status").GetString());
+        Assert.Equal("INV-000001", approved.GetProperty("number").GetString());
+        await Expect(console.Page.Locator("h1")).ToHaveTextAsync("Invoice INV-000001");
         await console.StepAsync("approved");
 
         // The printable invoice is served by the console itself.
@@ -255,7 +258,15 @@ public sealed class BillingPagesTests(Chromium chromium)
         using var document = await client.GetAsync(href, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
         Assert.Equal("text/html", document.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(approved.GetProperty("number").GetString()!, await document.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("INV-000001", await document.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        // Void asks first, then cancels the invoice.
+        await console.Button("Void").ClickAsync();
+        await console.Page.GetByRole(AriaRole.Alertdialog, new() { Name = "Void invoice INV-000001?" }).GetByRole(AriaRole.Button, new() { Name = "Void invoice" }).ClickAsync();
+        await Expect(console.Page.Locator(".page-header .description")).ToHaveTextAsync("Voided");
+        await Expect(console.Button("Void")).ToBeHiddenAsync();
+        await console.StepAsync("voided");
+        Assert.Equal("voided", (await BillingSetup.GetAsync(server, $"/api/v1/billing/invoices/{id}")).GetProperty("status").GetString());
     }
 
     /// <summary>Drafts wait for approval: the default profile's auto-advance off, through the profiles service.</summary>
