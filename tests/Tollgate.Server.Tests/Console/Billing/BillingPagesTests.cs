@@ -269,6 +269,73 @@ public sealed class BillingPagesTests(Chromium chromium)
         Assert.Equal("voided", (await BillingSetup.GetAsync(server, $"/api/v1/billing/invoices/{id}")).GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_customer_is_edited_and_deleted_only_after_confirming_and_without_a_running_subscription()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await BillingSetup.CatalogAsync(server);
+        var customerId = await BillingSetup.KongAirAsync(server, subscribe: true);
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+
+        await console.GoToAsync("metering/billing");
+        await console.Link("Kong Air").ClickAsync();
+        await console.Button("Edit").ClickAsync();
+        await Expect(console.Heading("Edit Kong Air")).ToBeVisibleAsync();
+        await Expect(console.Field("Key")).ToHaveValueAsync("kong_air");
+        await Expect(console.Field("Include usage from")).ToHaveValueAsync("kong-air");
+        await console.Field("Email").FillAsync("billing@kongair.example");
+        await console.Button("Save").ClickAsync();
+        await Expect(console.Heading("Kong Air")).ToBeVisibleAsync();
+        await Expect(console.Page.GetByRole(AriaRole.Definition).Filter(new() { HasText = "billing@kongair.example" })).ToHaveCountAsync(1);
+        var edited = await BillingSetup.GetAsync(server, $"/api/v1/customers/{customerId}");
+        Assert.Equal("billing@kongair.example", edited.GetProperty("primaryEmail").GetString());
+        Assert.Equal(["kong-air"], edited.GetProperty("usageAttribution").GetProperty("subjectKeys").EnumerateArray().Select(s => s.GetString()));
+
+        // A customer whose subscription runs is not deleted: the refusal says why.
+        await console.Button("Delete").ClickAsync();
+        await console.Page.GetByRole(AriaRole.Alertdialog, new() { Name = "Delete Kong Air?" }).GetByRole(AriaRole.Button, new() { Name = "Delete customer" }).ClickAsync();
+        await Expect(console.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("cancel it, or delete it while it is scheduled, before deleting the customer");
+        await console.StepAsync("delete-refused");
+
+        var subscription = (await BillingSetup.GetAsync(server, $"/api/v1/customers/{customerId}/subscriptions")).GetProperty("items")[0].GetProperty("id").GetString();
+        await BillingSetup.SendAsync(server, $"/api/v1/subscriptions/{subscription}/cancel", """{"timing":"immediate"}""");
+        await console.Button("Delete").ClickAsync();
+        await console.Page.GetByRole(AriaRole.Alertdialog, new() { Name = "Delete Kong Air?" }).GetByRole(AriaRole.Button, new() { Name = "Delete customer" }).ClickAsync();
+        await Expect(console.Heading("No customers yet")).ToBeVisibleAsync();
+        await console.StepAsync("deleted");
+        Assert.Equal(0, (await BillingSetup.GetAsync(server, "/api/v1/customers")).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Entitlements_show_what_a_metered_allowance_has_left()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await BillingSetup.CatalogAsync(server);
+        var plan = await BillingSetup.SendAsync(server, "/api/v1/plans", """
+            {"key":"allowance","name":"Allowance","currency":"USD","billingCadence":"P1M",
+             "phases":[{"key":"default","name":"Default","rateCards":[{"type":"usage_based","key":"ai_token","name":"ai-token",
+               "featureKey":"ai_token","billingCadence":"P1M","price":{"type":"unit","amount":"0.00002"},
+               "entitlementTemplate":{"type":"metered","issueAfterReset":1000,"isSoftLimit":false}}]}]}
+            """);
+        await BillingSetup.SendAsync(server, $"/api/v1/plans/{plan.GetProperty("id").GetString()}/publish", "{}");
+        var customerId = await BillingSetup.KongAirAsync(server, subscribe: false);
+        await BillingSetup.SendAsync(server, "/api/v1/subscriptions", """{"customerKey":"kong_air","plan":{"key":"allowance"},"timing":"immediate"}""");
+        await BillingSetup.UseTokensAsync(server, 100, 50, 165);
+        await BillingSetup.WaitForUsageAsync(server, customerId, 315m);
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+
+        await console.GoToAsync($"metering/billing/customers/{customerId}/entitlements");
+        var cells = console.Page.GetByRole(AriaRole.Table, new() { Name = "Entitlements" }).GetByRole(AriaRole.Row).Nth(1).GetByRole(AriaRole.Cell);
+        await Expect(cells.Nth(1)).ToHaveTextAsync("Metered");
+        await Expect(cells.Nth(2)).ToHaveTextAsync("Yes");
+        await Expect(cells.Nth(3)).ToHaveTextAsync("315");
+        await Expect(cells.Nth(4)).ToHaveTextAsync("685");
+        await Expect(cells.Nth(5)).ToHaveTextAsync("0");
+        await console.StepAsync("metered-entitlement");
+        var value = await BillingSetup.GetAsync(server, "/api/v2/customers/kong_air/entitlements/ai_token/value");
+        Assert.Equal(685m, value.GetProperty("balance").GetDecimal());
+    }
+
     /// <summary>Drafts wait for approval: the default profile's auto-advance off, through the profiles service.</summary>
     private static async Task WaitForApprovalAsync(TollgateServer server)
     {
