@@ -22,8 +22,13 @@ public sealed class BillingNotFoundException(string message) : BillingException(
     public override int StatusCode => 404;
 }
 
-/// <summary>409: the request clashes with what exists, e.g. a key already taken.</summary>
-public sealed class BillingConflictException(string message) : BillingException(message)
+/// <summary>
+/// 409: the request clashes with what exists, e.g. a key already taken; <paramref name="field"/> names the request's
+/// field that clashes, when there is one (forms show the refusal there).
+/// </summary>
+public sealed class BillingConflictException(string message, string? field = null) : BillingException(message)
 {
+    public string? Field { get; } = field;
+
     public override int StatusCode => 409;
 }

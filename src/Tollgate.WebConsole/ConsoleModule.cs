@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.WebConsole.Access;
+using Tollgate.WebConsole.Billing;
 using Tollgate.WebConsole.Components;
 
 namespace Tollgate.WebConsole;
@@ -46,6 +47,7 @@ public static class ConsoleModule
             ConsoleSession.SignOut(http);
             return Results.Redirect("/login");
         });
+        console.MapInvoiceDocument();
         console.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return console;
     }

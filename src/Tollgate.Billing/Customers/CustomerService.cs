@@ -93,26 +93,30 @@ public sealed class CustomerService(BillingRepository repository)
         {
             if (live.ByKey(key) is { } holder && holder.Id != customer.Id)
             {
-                throw new BillingConflictException($"key \"{key}\" is already used by customer {holder.Id} (\"{holder.Name}\")");
+                throw new BillingConflictException($"key \"{key}\" is already used by customer {holder.Id} (\"{holder.Name}\")", "key");
             }
 
             if (key != customer.Id && state.Find(Customer.Kind, key) is not null)
             {
                 // Paths take an id or a key: a key that is another customer's id would make one of them unreachable.
-                throw new BillingConflictException($"key \"{key}\" is the id of another customer");
+                throw new BillingConflictException($"key \"{key}\" is the id of another customer", "key");
             }
 
             if (live.BySubject(key) is { } subjectHolder && subjectHolder.Id != customer.Id)
             {
-                throw new BillingConflictException($"key \"{key}\" is a subject attributed to customer {subjectHolder.Id} (\"{subjectHolder.Name}\")");
+                throw new BillingConflictException($"key \"{key}\" is a subject attributed to customer {subjectHolder.Id} (\"{subjectHolder.Name}\")", "key");
             }
         }
 
-        foreach (var subject in customer.UsageSubjects)
+        var subjects = customer.UsageSubjects;
+        for (var i = 0; i < subjects.Count; i++)
         {
+            var subject = subjects[i];
             if (live.BySubject(subject) is { } holder && holder.Id != customer.Id)
             {
-                throw new BillingConflictException($"subject \"{subject}\" is already attributed to customer {holder.Id} (\"{holder.Name}\"); a subject belongs to one customer at most");
+                // Without subject keys the key is the subject, so the clash is the key's.
+                var field = customer.UsageAttribution.SubjectKeys.Count > 0 ? $"usageAttribution.subjectKeys[{i}]" : "key";
+                throw new BillingConflictException($"subject \"{subject}\" is already attributed to customer {holder.Id} (\"{holder.Name}\"); a subject belongs to one customer at most", field);
             }
         }
     }

@@ -71,6 +71,10 @@ public sealed class FormErrors
                 Place(error.Field, error.Message, inputs, error.Entity);
             }
         }
+        catch (BillingConflictException refused) when (refused.Field is { } field)
+        {
+            Place(field, refused.Message, inputs);
+        }
         catch (BillingException refused)
         {
             Fail(refused.Message);
