@@ -30,6 +30,10 @@ internal interface ILlmProvider
 /// <summary>Builds the adapter for a parsed ai-proxy config.</summary>
 internal static class LlmProviders
 {
+    /// <summary>Whether Tollgate proxies to <paramref name="provider"/> (Kong's config accepts more than Tollgate serves).</summary>
+    public static bool Serves(AiProvider provider) =>
+        provider is AiProvider.Anthropic or AiProvider.OpenAI or AiProvider.Azure or AiProvider.Mistral or AiProvider.Llama2;
+
     public static ILlmProvider Create(AiProxyConfig config, TokenEstimator? estimator = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -38,10 +42,17 @@ internal static class LlmProviders
         return config.Model.Provider switch
         {
             AiProvider.Anthropic => new AnthropicProvider(config, estimator, time),
-            AiProvider.OpenAI or AiProvider.Azure or AiProvider.Mistral or AiProvider.Llama2 => new OpenAiProvider(config, estimator, time),
+            var provider when Serves(provider) => new OpenAiProvider(config, estimator, time),
             _ => throw new ArgumentException($"provider '{config.Model.Provider.ToWire()}' is not supported by Tollgate", nameof(config)),
         };
     }
+}
+
+/// <summary>The ai-proxy providers Tollgate serves, by the names usage events carry (<c>provider</c>: openai, anthropic, ...).</summary>
+public static class AiProviders
+{
+    /// <summary>Wire names of the providers an ai-proxy plugin can send traffic to.</summary>
+    public static IReadOnlyList<string> Served { get; } = [.. Enum.GetValues<AiProvider>().Where(LlmProviders.Serves).Select(p => p.ToWire())];
 }
 
 /// <summary>What every adapter does alike: limits, validation for the route type, the model rule, streaming rules, URL and auth.</summary>

@@ -107,29 +107,13 @@ public static class MetersApi
         TypedResults.Ok(BuiltInMeters.All.Select(draft => new BuiltInMeterResponse(draft.Slug!, draft.Name!, draft.Description, meters.Current.Find(draft.Slug!) is not null)).ToList());
 
     /// <summary>Creates the built-in meter (201), or answers the existing one (200) when it is already enabled.</summary>
-    internal static async Task<Results<Created<MeterResponse>, Ok<MeterResponse>, ProblemHttpResult>> EnableBuiltInAsync(string slug, MeterService meters, CancellationToken cancellationToken)
-    {
-        if (BuiltInMeters.All.FirstOrDefault(d => string.Equals(d.Slug, slug, StringComparison.Ordinal)) is not { } draft)
+    internal static async Task<Results<Created<MeterResponse>, Ok<MeterResponse>, ProblemHttpResult>> EnableBuiltInAsync(string slug, MeterService meters, CancellationToken cancellationToken) =>
+        await meters.EnableBuiltInAsync(slug, cancellationToken) switch
         {
-            return Problems.NotFound($"there is no built-in meter \"{slug}\" (built-in: {string.Join(", ", BuiltInMeters.All.Select(d => d.Slug))})");
-        }
-
-        if (meters.Current.Find(slug) is { } existing)
-        {
-            return TypedResults.Ok(MeterResponse.From(existing.Meter));
-        }
-
-        try
-        {
-            var meter = await meters.CreateAsync(draft, cancellationToken);
-            return TypedResults.Created($"/api/v1/meters/{meter.Id}", MeterResponse.From(meter));
-        }
-        catch (MeterConflictException)
-        {
-            // Enabled meanwhile by another call or node.
-            return meters.Current.Find(slug) is { } created ? TypedResults.Ok(MeterResponse.From(created.Meter)) : Problems.Conflict($"the meter \"{slug}\" is being enabled");
-        }
-    }
+            null => Problems.NotFound($"there is no built-in meter \"{slug}\" (built-in: {string.Join(", ", BuiltInMeters.All.Select(d => d.Slug))})"),
+            ({ } meter, true) => TypedResults.Created($"/api/v1/meters/{meter.Id}", MeterResponse.From(meter)),
+            ({ } meter, false) => TypedResults.Ok(MeterResponse.From(meter)),
+        };
 
     internal static Results<Ok<MeterResponse>, ProblemHttpResult> Get(string meterIdOrSlug, MeterService meters) =>
         meters.Current.Find(meterIdOrSlug) is { } meter ? TypedResults.Ok(MeterResponse.From(meter.Meter)) : MeterNotFound(meterIdOrSlug);
@@ -295,7 +279,7 @@ public static class MetersApi
         return TypedResults.Ok((await store.ListMeterSubjectsAsync(meter.Meter.Number, from, to, cancellationToken)).ToList());
     }
 
-    internal static async Task<Results<Ok<List<string>>, ProblemHttpResult>> GroupByValuesAsync(string meterIdOrSlug, string groupByKey, HttpRequest request, MeterService meters, IMeteringStore store, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<List<string>>, ProblemHttpResult>> GroupByValuesAsync(string meterIdOrSlug, string groupByKey, HttpRequest request, MeterService meters, MeterQueryService queries, CancellationToken cancellationToken)
     {
         if (meters.Current.Find(meterIdOrSlug) is not { } meter)
         {
@@ -307,27 +291,14 @@ public static class MetersApi
             return problem;
         }
 
-        var position = meter.GroupKeys.ToList().IndexOf(groupByKey);
-        if (groupByKey == "subject")
+        try
         {
-            return TypedResults.Ok((await store.ListMeterSubjectsAsync(meter.Meter.Number, from, to, cancellationToken)).ToList());
+            return TypedResults.Ok((await queries.GroupByValuesAsync(meter, groupByKey, from, to, cancellationToken)).ToList());
         }
-
-        if (position < 0)
+        catch (MeterQueryException exception)
         {
-            return Problems.BadRequest("groupByKey", $"\"{groupByKey}\" is not a group-by key of meter {meter.Meter.Slug}");
+            return Problems.BadRequest(exception.Field, exception.Reason);
         }
-
-        var values = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var groupKey in await store.ListGroupKeysAsync(meter.Meter.Number, from, to, cancellationToken))
-        {
-            if (CompiledMeter.DecodeGroupKey(groupKey, meter.GroupKeys.Count)[position] is { } value)
-            {
-                values.Add(value);
-            }
-        }
-
-        return TypedResults.Ok(values.ToList());
     }
 
     private static ProblemHttpResult? ParseRange(IQueryCollection query, out long? from, out long? to)

@@ -79,6 +79,33 @@ public sealed partial class MeterService(EventIngestor ingestor, MeterCatalog ca
         return (Meter)result!;
     }
 
+    /// <summary>
+    /// Enables a built-in meter (<see cref="BuiltInMeters"/>) by slug: creates it, or answers the one already enabled
+    /// (Created false). Null when there is no built-in meter with that slug.
+    /// </summary>
+    public async Task<(Meter Meter, bool Created)?> EnableBuiltInAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (BuiltInMeters.All.FirstOrDefault(d => string.Equals(d.Slug, slug, StringComparison.Ordinal)) is not { } draft)
+        {
+            return null;
+        }
+
+        if (Current.Find(slug) is { } existing)
+        {
+            return (existing.Meter, false);
+        }
+
+        try
+        {
+            return (await CreateAsync(draft, cancellationToken), true);
+        }
+        catch (MeterConflictException) when (Current.Find(slug) is { } created)
+        {
+            // Enabled meanwhile by another call or node.
+            return (created.Meter, false);
+        }
+    }
+
     public async Task<Meter?> UpdateAsync(string idOrSlug, MeterPatch patch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(patch);

@@ -92,6 +92,36 @@ public sealed class MeterQueryService(IMeteringStore store)
         return result with { Data = accumulator.Rows(windows) };
     }
 
+    /// <summary>
+    /// The values <paramref name="groupByKey"/> has taken in the meter's usage between <paramref name="from"/> and
+    /// <paramref name="to"/> (ticks, open when null), sorted; <c>subject</c> lists the subjects.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> GroupByValuesAsync(CompiledMeter meter, string groupByKey, long? from, long? to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        if (groupByKey == "subject")
+        {
+            return await store.ListMeterSubjectsAsync(meter.Meter.Number, from, to, cancellationToken);
+        }
+
+        var position = meter.GroupKeys.ToList().IndexOf(groupByKey);
+        if (position < 0)
+        {
+            throw new MeterQueryException("groupByKey", $"\"{groupByKey}\" is not a group-by key of meter {meter.Meter.Slug}");
+        }
+
+        var values = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var groupKey in await store.ListGroupKeysAsync(meter.Meter.Number, from, to, cancellationToken))
+        {
+            if (CompiledMeter.DecodeGroupKey(groupKey, meter.GroupKeys.Count)[position] is { } value)
+            {
+                values.Add(value);
+            }
+        }
+
+        return [.. values];
+    }
+
     private static List<(long Start, long End)> Windows(MeterQuery query, long from, long to)
     {
         var windows = new List<(long, long)>();
