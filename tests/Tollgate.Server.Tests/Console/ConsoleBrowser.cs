@@ -76,6 +76,18 @@ public sealed partial class ConsoleBrowser : IAsyncDisposable
     /// <summary>The sidebar's link (the main navigation).</summary>
     public ILocator Sidebar(string name) => Page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
 
+    /// <summary>Follows a sidebar link as a person would: at phone width the sidebar is behind the Menu button first.</summary>
+    public async Task NavigateAsync(string link)
+    {
+        var menu = Button("Menu");
+        if (await menu.IsVisibleAsync() && await menu.GetAttributeAsync("aria-expanded") != "true")
+        {
+            await menu.ClickAsync();
+        }
+
+        await Sidebar(link).ClickAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (TestContext.Current.TestState?.Result == TestResult.Failed)
