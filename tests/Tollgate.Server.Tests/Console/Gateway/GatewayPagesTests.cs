@@ -304,6 +304,48 @@ public sealed class GatewayPagesTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Editing_an_ai_proxy_plugin_keeps_its_stored_secret_unseen_and_deleting_it_asks_first()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        await ProxyTests.Admin(server, "/services", """{"name":"example-service","url":"https://api.openai.com"}""");
+        await ProxyTests.Admin(server, "/services/example-service/routes", """{"name":"chat-route","paths":["/chat"]}""");
+        var created = await ProxyTests.Admin(server, "/routes/chat-route/plugins", $$"""
+            {"name":"ai-proxy","config":{"route_type":"llm/v1/chat","auth":{"header_name":"Authorization","header_value":"{{ProviderSecret}}"},
+             "model":{"provider":"openai","name":"gpt-4"} } }
+            """);
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, server);
+        await console.GoToAsync("gateway/plugins");
+        await console.Link("ai-proxy").ClickAsync();
+        await Expect(console.Heading("ai-proxy · Route chat-route")).ToBeVisibleAsync();
+        await Expect(console.Field("Plugin")).ToBeDisabledAsync();
+        await Expect(console.Field("Model")).ToHaveValueAsync("gpt-4");
+        await Expect(console.Field("Auth header name")).ToHaveValueAsync("Authorization");
+        await Expect(console.Field("Auth header value")).ToHaveValueAsync(string.Empty);
+        Assert.DoesNotContain("sk-console-provider-secret", await console.Page.ContentAsync(), StringComparison.Ordinal);
+
+        await console.Field("Model").FillAsync("gpt-4o");
+        await console.Field("Enabled").UncheckAsync();
+        await console.Button("Save").ClickAsync();
+        await Expect(console.Page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Plugin saved.");
+        await console.StepAsync("plugin-saved");
+        var stored = server.App.Services.GetRequiredService<GatewayConfigService>().Current.FindPlugin(created.GetProperty("id").GetString()!)!;
+        Assert.Equal("gpt-4o", stored.Config["model"]!["name"]!.GetValue<string>());
+        Assert.Equal(ProviderSecret, stored.Config["auth"]!["header_value"]!.GetValue<string>());
+        Assert.False(stored.Enabled);
+
+        await console.Button("Delete").ClickAsync();
+        var dialog = console.Page.GetByRole(AriaRole.Alertdialog);
+        await Expect(dialog.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Delete plugin ai-proxy?");
+        await console.Page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+        Assert.Single((await Json(server, "/plugins")).GetProperty("data").EnumerateArray());
+        await console.Button("Delete").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete plugin" }).ClickAsync();
+        await Expect(console.Heading("No plugins yet")).ToBeVisibleAsync();
+        Assert.Empty((await Json(server, "/plugins")).GetProperty("data").EnumerateArray());
+    }
+
+    [Fact]
     public async Task At_phone_width_the_lists_and_forms_stay_usable()
     {
         await using var server = await TollgateServer.StartAsync();
