@@ -102,14 +102,14 @@ public sealed class GatewayPagesTests(Chromium chromium)
         await console.StepAsync("key-not-shown-again");
 
         await console.Sidebar("Services").ClickAsync();
-        await Expect(console.Page.Locator("tbody tr td")).ToHaveTextAsync(["example-service", "https://api.openai.com", "1", "key-auth, ai-proxy"]);
+        await Expect(console.Page.Locator("tbody tr td")).ToHaveTextAsync(["example-service", "https://api.openai.com", "1", "ai-proxy, key-auth"]);
         await console.Sidebar("Plugins").ClickAsync();
         await Expect(console.Page.Locator("tbody tr td")).ToHaveTextAsync(
-            ["key-auth", "Route chat-route", "Enabled", "Disable", "ai-proxy", "Route chat-route", "Enabled", "Disable"]);
+            ["ai-proxy", "Route chat-route", "Enabled", "Disable", "key-auth", "Route chat-route", "Enabled", "Disable"]);
         await console.StepAsync("plugins");
         await console.Page.GetByRole(AriaRole.Button, new() { Name = "Disable key-auth (Route chat-route)" }).ClickAsync();
         await Expect(console.Page.GetByRole(AriaRole.Status)).ToHaveTextAsync("key-auth (Route chat-route) disabled.");
-        await Expect(console.Page.Locator("tbody tr").First.Locator("td").Nth(2)).ToHaveTextAsync("Disabled");
+        await Expect(console.Page.Locator("tbody tr").Nth(1).Locator("td").Nth(2)).ToHaveTextAsync("Disabled");
         Assert.False((await Json(server, "/plugins")).GetProperty("data").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "key-auth").GetProperty("enabled").GetBoolean());
         await console.Page.GetByRole(AriaRole.Button, new() { Name = "Enable key-auth (Route chat-route)" }).ClickAsync();
         await Expect(console.Page.GetByRole(AriaRole.Status)).ToHaveTextAsync("key-auth (Route chat-route) enabled.");
