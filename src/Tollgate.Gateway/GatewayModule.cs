@@ -50,6 +50,7 @@ public static class GatewayModule
             ? new PostgresGatewayStore(sp.GetRequiredService<PostgresStore>())
             : new SqliteGatewayStore(sp.GetRequiredService<SqliteStore>()));
         services.AddSingleton(sp => new GatewayConfigService(sp.GetRequiredService<GatewayStore>()));
+        services.AddSingleton<GatewayEntities>();
         return services;
     }
 

@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Tollgate.Gateway.Declarative;
-using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Storage;
 
 namespace Tollgate.Gateway.Admin;
@@ -19,12 +17,12 @@ internal static class DeclarativeApi
     public static IEndpointRouteBuilder MapDeclarativeApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/config", ApplyAsync);
-        routes.MapGet("/config", (GatewayConfigService config) =>
-            Results.Json(new JsonObject { ["config"] = DeclarativeConfig.Dump(config.Current) }, KongJson.Default.JsonObject));
+        routes.MapGet("/config", (GatewayEntities entities) =>
+            Results.Json(new JsonObject { ["config"] = entities.DumpDeclarative() }, KongJson.Default.JsonObject));
         return routes;
     }
 
-    private static async Task<IResult> ApplyAsync(HttpContext http, GatewayConfigService config, TimeProvider time)
+    private static async Task<IResult> ApplyAsync(HttpContext http, GatewayEntities entities)
     {
         var text = await ReadConfigTextAsync(http.Request, http.RequestAborted);
         if (string.IsNullOrWhiteSpace(text))
@@ -34,7 +32,7 @@ internal static class DeclarativeApi
 
         try
         {
-            var applied = await config.ApplyDeclarativeAsync(text, DeckEnvironment, time, http.RequestAborted);
+            var applied = await entities.ApplyDeclarativeAsync(text, http.RequestAborted);
             return Results.Json(new JsonObject
             {
                 ["version"] = applied.Version,
@@ -68,10 +66,6 @@ internal static class DeclarativeApi
             }, KongJson.Default.JsonObject, statusCode: StatusCodes.Status400BadRequest);
         }
     }
-
-    /// <summary>decK substitutes only <c>DECK_</c> variables; the server does the same with its own environment.</summary>
-    internal static string? DeckEnvironment(string name) =>
-        name.StartsWith("DECK_", StringComparison.Ordinal) ? Environment.GetEnvironmentVariable(name) : null;
 
     /// <summary>The file: the raw body (YAML or JSON), a form's <c>config</c> field, or a JSON body's <c>config</c> string (Kong's shapes).</summary>
     private static async Task<string?> ReadConfigTextAsync(HttpRequest request, CancellationToken cancellationToken)
