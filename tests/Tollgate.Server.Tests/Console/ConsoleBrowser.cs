@@ -6,8 +6,8 @@ namespace Tollgate.Server.Tests.Console;
 
 /// <summary>
 /// A person at the console: a browser page on a server's console listener. <see cref="StepAsync"/> keeps a
-/// screenshot of each step under <c>TestResults/console/&lt;test&gt;/</c> (the CI artefacts); a failed test adds one of
-/// where it stopped. Elements are found by role and label, as a person finds them.
+/// screenshot of each step under <c>TestResults/console/&lt;test&gt;/</c> (the CI artefacts), and a last one of where the
+/// test ended (for a failed test, where it stopped). Elements are found by role and label, as a person finds them.
 /// </summary>
 public sealed partial class ConsoleBrowser : IAsyncDisposable
 {
@@ -88,17 +88,15 @@ public sealed partial class ConsoleBrowser : IAsyncDisposable
         await Sidebar(link).ClickAsync();
     }
 
+    /// <summary>Keeps a last screenshot of where the test ended: for a failed test, where it stopped.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (TestContext.Current.TestState?.Result == TestResult.Failed)
+        try
         {
-            try
-            {
-                await StepAsync("failed-here");
-            }
-            catch (PlaywrightException)
-            {
-            }
+            await StepAsync("end");
+        }
+        catch (PlaywrightException)
+        {
         }
 
         await _context.DisposeAsync();

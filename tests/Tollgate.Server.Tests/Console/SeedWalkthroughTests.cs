@@ -98,7 +98,7 @@ public abstract class SeedWalkthroughTests(Chromium chromium, TestStore store, i
         await console.Field("Pricing model").SelectOptionAsync(new SelectOptionValue { Label = "Usage Based" });
         await console.Field("Price per unit").FillAsync("0.00002");
         await console.Button("Next").ClickAsync();
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean", Exact = true }).CheckAsync();
+        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean" }).CheckAsync();
         await console.StepAsync("rate-card");
         await console.Button("Save Rate Card").ClickAsync();
         await console.Button("Publish Plan").ClickAsync();
