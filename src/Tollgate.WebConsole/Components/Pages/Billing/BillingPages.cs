@@ -1,4 +1,3 @@
-using System.Globalization;
 using Tollgate.Billing.Catalog.RateCards;
 using Tollgate.Billing.Invoicing.Invoices;
 using Tollgate.Billing.Subscriptions;
@@ -65,18 +64,6 @@ internal static class BillingPages
         };
     }
 
-    /// <summary>A price as a rate card shows it ("$0.00002 per unit", "$10.00 in advance").</summary>
-    public static string Price(Price? price, string currency) => price switch
-    {
-        null => "Free",
-        FlatPrice flat => Formats.Money(flat.Amount, currency) + (flat.PaymentTerm == PaymentTerm.InAdvance ? " in advance" : " in arrears"),
-        UnitPrice unit => Formats.UnitPrice(unit.Amount, currency) + " per unit",
-        PackagePrice package => Formats.UnitPrice(package.Amount, currency) + " per " + Formats.Number(package.QuantityPerPackage) + " units",
-        TieredPrice tiered => (tiered.Mode == TieredPriceMode.Volume ? "Volume" : "Graduated") + " tiers (" + tiered.Tiers.Count.ToString(CultureInfo.InvariantCulture) + ")",
-        DynamicPrice dynamic => "Dynamic, × " + Formats.Number(dynamic.Multiplier),
-        _ => "—",
-    };
-
     /// <summary>The unit price of a line, when it has one (a unit price, or a single priced part).</summary>
     public static string LineUnitPrice(InvoiceLine line)
     {
@@ -90,14 +77,6 @@ internal static class BillingPages
             _ => "—",
         };
     }
-
-    public static string Entitlement(EntitlementTemplate? template) => template switch
-    {
-        BooleanEntitlementTemplate => "Boolean",
-        MeteredEntitlementTemplate => "Metered",
-        StaticEntitlementTemplate => "Static",
-        _ => "—",
-    };
 
     public static string Period(BillingPeriod? period) =>
         period is { } p ? Formats.Date(p.From) + " – " + Formats.Date(p.To) : "—";
