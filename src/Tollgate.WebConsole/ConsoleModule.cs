@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.WebConsole.Access;
-using Tollgate.WebConsole.Billing;
 using Tollgate.WebConsole.Components;
+using Tollgate.WebConsole.Endpoints;
 
 namespace Tollgate.WebConsole;
 

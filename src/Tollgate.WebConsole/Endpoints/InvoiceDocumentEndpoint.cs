@@ -5,7 +5,7 @@ using Tollgate.Billing.Invoicing.Invoices;
 using Tollgate.Billing.Invoicing.Rendering;
 using Tollgate.Billing.Storage;
 
-namespace Tollgate.WebConsole.Billing;
+namespace Tollgate.WebConsole.Endpoints;
 
 /// <summary>
 /// The printable invoice on the console's own listener: the admin API's document lives on another port (and behind the
