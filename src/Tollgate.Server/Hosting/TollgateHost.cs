@@ -85,8 +85,11 @@ public static class TollgateHost
         adminApi.MapFallback(() => TypedResults.Problem(detail: "no such admin endpoint", statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
 
         app.UseAntiforgery();
-        app.MapStaticAssets().OnListener(Listener.Console);
-        app.MapConsole().OnListener(Listener.Console);
+        // One group, so that everything the console maps (its pages, the circuit's hub, the static assets and, in a
+        // build, their development fallback) answers on the console listener only.
+        var consoleUi = app.MapGroup(string.Empty).OnListener(Listener.Console);
+        consoleUi.MapStaticAssets();
+        consoleUi.MapConsole();
 
         return app;
     }

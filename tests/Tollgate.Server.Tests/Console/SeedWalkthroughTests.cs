@@ -98,7 +98,9 @@ public abstract class SeedWalkthroughTests(Chromium chromium, TestStore store, i
         await console.Field("Pricing model").SelectOptionAsync(new SelectOptionValue { Label = "Usage Based" });
         await console.Field("Price per unit").FillAsync("0.00002");
         await console.Button("Next").ClickAsync();
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean" }).CheckAsync();
+        var boolean = console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean", Exact = true });
+        await Expect(boolean).ToHaveAccessibleDescriptionAsync("— access to the feature, on or off");
+        await boolean.CheckAsync();
         await console.StepAsync("rate-card");
         await console.Button("Save Rate Card").ClickAsync();
         await console.Button("Publish Plan").ClickAsync();

@@ -42,6 +42,31 @@ public sealed class ShellTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task The_console_answers_only_on_its_own_listener()
+    {
+        await using var server = await TollgateServer.StartAsync();
+        using var http = new HttpClient();
+        async Task<HttpStatusCode> StatusAsync(Uri listener, string path, HttpMethod? method = null)
+        {
+            using var response = await http.SendAsync(new HttpRequestMessage(method ?? HttpMethod.Get, new Uri(listener, path)), TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(server.ConsoleUrl, "metering/billing"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(server.ConsoleUrl, "_framework/blazor.web.js"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(server.ConsoleUrl, "api/v1/meters"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(server.ConsoleUrl, "services"));
+
+        // Neither the pages, nor their scripts, nor the circuit's hub answer on the admin or proxy listener.
+        foreach (var other in new[] { server.AdminUrl, server.ProxyUrl })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(other, "metering/billing"));
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(other, "_framework/blazor.web.js"));
+            Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(other, "_blazor/negotiate?negotiateVersion=1", HttpMethod.Post));
+        }
+    }
+
+    [Fact]
     public async Task The_keyboard_reaches_everything_from_the_page_heading_on()
     {
         await using var server = await TollgateServer.StartAsync();

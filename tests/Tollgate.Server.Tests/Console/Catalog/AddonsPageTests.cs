@@ -36,7 +36,7 @@ public sealed class AddonsPageTests(Chromium chromium)
         await console.Field("Pricing model").SelectOptionAsync(new SelectOptionValue { Label = "Flat fee" });
         await console.Field("Amount").FillAsync("49");
         await console.Button("Next").ClickAsync();
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Static" }).CheckAsync();
+        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Static", Exact = true }).CheckAsync();
         await console.Field("Config").FillAsync("not json");
         await console.Button("Save Rate Card").ClickAsync();
         await Expect(console.Field("Config")).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("must be JSON in a string"));

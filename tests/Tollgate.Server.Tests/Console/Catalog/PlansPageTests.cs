@@ -47,7 +47,7 @@ public sealed class PlansPageTests(Chromium chromium)
         await console.StepAsync("wizard-pricing");
         await console.Button("Next").ClickAsync();
         await Expect(console.Page.Locator(".steps [aria-current=step]")).ToHaveTextAsync("3. Entitlement");
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean" }).CheckAsync();
+        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Boolean", Exact = true }).CheckAsync();
         await console.StepAsync("wizard-entitlement");
         await console.Button("Save Rate Card").ClickAsync();
 
@@ -119,7 +119,7 @@ public sealed class PlansPageTests(Chromium chromium)
         // A negative price passes the form but not the plan's rules: the refusal comes back to the same field.
         await console.Field("Price per unit").FillAsync("-1");
         await console.Button("Next").ClickAsync();
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "None" }).CheckAsync();
+        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "None", Exact = true }).CheckAsync();
         await console.Button("Save Rate Card").ClickAsync();
         await Expect(console.Page.Locator(".steps [aria-current=step]")).ToHaveTextAsync("2. Pricing");
         await Expect(console.Field("Price per unit")).ToHaveAccessibleDescriptionAsync(new Regex("must not be negative$"));
@@ -132,7 +132,7 @@ public sealed class PlansPageTests(Chromium chromium)
         await console.Button("Add tier").ClickAsync();
         await console.Field("Tier 2 unit price").FillAsync("0.00003");
         await console.Button("Next").ClickAsync();
-        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Metered" }).CheckAsync();
+        await console.Page.GetByRole(AriaRole.Radio, new() { Name = "Metered", Exact = true }).CheckAsync();
         await console.Field("Usage limit").FillAsync("50000");
         await console.Page.GetByRole(AriaRole.Checkbox, new() { Name = "Soft limit" }).CheckAsync();
         await console.Button("Save Rate Card").ClickAsync();
