@@ -1,9 +1,12 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Store;
+using Tollgate.Store.Postgres;
 using Tollgate.WebConsole.Access;
 using Tollgate.WebConsole.Components;
 using Tollgate.WebConsole.Endpoints;
@@ -16,12 +19,19 @@ namespace Tollgate.WebConsole;
 /// </summary>
 public static class ConsoleModule
 {
-    public static IServiceCollection AddConsole(this IServiceCollection services, string? adminToken)
+    /// <summary>The console's schema steps on <paramref name="provider"/>.</summary>
+    public static IReadOnlyList<StoreMigration> Migrations(StoreProvider provider) => ConsoleKeyRing.Migrations(provider);
+
+    public static IServiceCollection AddConsole(this IServiceCollection services, string? adminToken, StoreProvider provider)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        // Sessions and circuits are this process's: keys live in memory, so nothing is written beside the data and a
-        // restart asks to sign in again.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Sessions and circuits are protected with keys kept in the store: a restart keeps people signed in, and every
+        // node of a PostgreSQL deployment reads the same keys.
+        services.AddSingleton(sp => new ConsoleKeyRing(provider == StoreProvider.Postgres
+            ? () => sp.GetRequiredService<PostgresStore>().DataSource.OpenConnection()
+            : () => sp.GetRequiredService<SqliteStore>().OpenConnection()));
+        services.AddDataProtection().SetApplicationName("tollgate");
+        services.AddOptions<KeyManagementOptions>().Configure<ConsoleKeyRing>((options, keys) => options.XmlRepository = keys);
         services.AddSingleton(new ConsoleAccess(adminToken));
         services.AddSingleton<ConsoleSession>();
         return services;

@@ -29,6 +29,8 @@ public static class TollgateHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(TollgateHost).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The console's keys live in the store, unencrypted like the rest of it; the warning that says so is noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
 
         // The console's scripts and styles: from the publish output's wwwroot, or from their projects in a build.
@@ -56,7 +58,7 @@ public static class TollgateHost
         services.AddSharedCounters(Provider(options));
         services.AddGateway(Provider(options), options.DataDirectory);
         services.AddBilling(Provider(options));
-        services.AddConsole(options.AdminToken);
+        services.AddConsole(options.AdminToken, Provider(options));
         configure?.Invoke(services);
 
         var app = builder.Build();
@@ -221,11 +223,11 @@ public static class TollgateHost
     {
         if (options.DatabaseUrl is null)
         {
-            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite), .. GatewayModule.Migrations(StoreProvider.Sqlite), .. BillingModule.Migrations(StoreProvider.Sqlite)]);
+            services.GetRequiredService<SqliteStore>().Migrate([.. MeteringModule.SqliteMigrations, .. CountersModule.Migrations(StoreProvider.Sqlite), .. GatewayModule.Migrations(StoreProvider.Sqlite), .. BillingModule.Migrations(StoreProvider.Sqlite), .. ConsoleModule.Migrations(StoreProvider.Sqlite)]);
         }
         else
         {
-            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres), .. GatewayModule.Migrations(StoreProvider.Postgres), .. BillingModule.Migrations(StoreProvider.Postgres)]);
+            services.GetRequiredService<Tollgate.Store.Postgres.PostgresStore>().Migrate([.. MeteringModule.PostgresMigrations, .. CountersModule.Migrations(StoreProvider.Postgres), .. GatewayModule.Migrations(StoreProvider.Postgres), .. BillingModule.Migrations(StoreProvider.Postgres), .. ConsoleModule.Migrations(StoreProvider.Postgres)]);
         }
     }
 

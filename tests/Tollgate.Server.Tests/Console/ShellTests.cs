@@ -98,6 +98,44 @@ public sealed class ShellTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task A_sign_in_survives_a_restart_because_the_session_keys_are_in_the_store()
+    {
+        await using var first = await TollgateServer.StartAsync(adminToken: "console-secret");
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, first);
+        await SignInAsync(console);
+
+        // The same data directory, a new process's worth of services and a new port: the cookie still opens the console.
+        await first.StopAsync();
+        await using var restarted = await TollgateServer.StartAsync(first.DataDirectory, adminToken: "console-secret");
+        await console.Page.GotoAsync(new Uri(restarted.ConsoleUrl, "gateway/consumers").ToString());
+        await Expect(console.Heading("Consumers")).ToBeVisibleAsync();
+        await console.StepAsync("still-signed-in");
+        Assert.Equal(1, await restarted.CountAsync("SELECT COUNT(*) FROM console_keys"));
+    }
+
+    [Fact]
+    public async Task Nodes_on_one_PostgreSQL_accept_each_others_sign_in()
+    {
+        var database = TestStore.Postgres.NewDatabaseUrl();
+        await using var a = await TollgateServer.StartAsync(adminToken: "console-secret", databaseUrl: database);
+        await using var b = await TollgateServer.StartAsync(adminToken: "console-secret", databaseUrl: database);
+        await using var console = await ConsoleBrowser.OpenAsync(chromium, a);
+        await SignInAsync(console);
+
+        await console.Page.GotoAsync(new Uri(b.ConsoleUrl, "metering/billing").ToString());
+        await Expect(console.Heading("Billing")).ToBeVisibleAsync();
+        await console.StepAsync("signed-in-on-the-other-node");
+    }
+
+    private static async Task SignInAsync(ConsoleBrowser console)
+    {
+        await console.Page.GotoAsync("login");
+        await console.Field("Admin token").FillAsync("console-secret");
+        await console.Button("Sign in").ClickAsync();
+        await Expect(console.Heading("Overview")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task With_an_admin_token_the_console_asks_for_it_first()
     {
         await using var server = await TollgateServer.StartAsync(adminToken: "console-secret");
