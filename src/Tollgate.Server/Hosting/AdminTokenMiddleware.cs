@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Tollgate.WebConsole.Access;
 
 namespace Tollgate.Server.Hosting;
@@ -8,10 +6,8 @@ namespace Tollgate.Server.Hosting;
 /// With an admin token, the admin listener wants <c>Authorization: Bearer &lt;token&gt;</c> (except <c>/healthz</c>), and
 /// the console wants a signed-in session or that header: a page asked for without either goes to the sign-in form.
 /// </summary>
-internal sealed class AdminTokenMiddleware(RequestDelegate next, string token, ConsoleSession session)
+internal sealed class AdminTokenMiddleware(RequestDelegate next, ConsoleSession session)
 {
-    private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
-
     public Task InvokeAsync(HttpContext context)
     {
         var listener = ListenerMatcherPolicy.Of(context);
@@ -43,7 +39,6 @@ internal sealed class AdminTokenMiddleware(RequestDelegate next, string token, C
     private bool HasBearerToken(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), _expected);
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && session.TokenMatches(header[7..]);
     }
 }

@@ -74,9 +74,10 @@ public static class TollgateHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
-        if (options.AdminToken is { } token)
+        if (options.AdminToken is not null)
         {
-            app.UseMiddleware<AdminTokenMiddleware>(token);
+            // The token is checked by the console's session, which holds it.
+            app.UseMiddleware<AdminTokenMiddleware>();
         }
 
         var adminApi = app.MapGroup(string.Empty).OnListener(Listener.Admin);

@@ -22,6 +22,7 @@ public sealed class ConsoleSession(ConsoleAccess access, IDataProtectionProvider
     /// <summary>Whether a sign-in is needed at all.</summary>
     public bool Required => access.AdminToken is not null;
 
+    /// <summary>Whether <paramref name="token"/> is the admin token (in constant time), for the sign-in form and Bearer headers.</summary>
     public bool TokenMatches(string? token) =>
         access.AdminToken is { } expected && token is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token.Trim()), Encoding.UTF8.GetBytes(expected));

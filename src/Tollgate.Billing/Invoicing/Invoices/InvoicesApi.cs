@@ -21,7 +21,8 @@ public static class InvoicesApi
         invoices.MapPost("/invoice", InvoiceNowAsync).WithName("invoicePendingLinesAction");
         invoices.MapGet("/{invoiceId}", GetAsync).WithName("getInvoice");
         invoices.MapDelete("/{invoiceId}", DeleteAsync).WithName("deleteInvoice");
-        invoices.MapGet("/{invoiceId}/document", DocumentAsync).WithName("getInvoiceDocument");
+        invoices.MapGet("/{invoiceId}/document", (string invoiceId, HttpRequest request, InvoiceService service) =>
+            InvoiceDocumentResponse.AnswerAsync(invoiceId, request.HttpContext, service)).WithName("getInvoiceDocument");
         invoices.MapPost("/{invoiceId}/advance", (string invoiceId, HttpRequest request, InvoiceLifecycle lifecycle, InvoiceService service) =>
             ActAsync(lifecycle.AdvanceAsync(invoiceId, request.HttpContext.RequestAborted), service, request)).WithName("advanceInvoiceAction");
         invoices.MapPost("/{invoiceId}/approve", (string invoiceId, HttpRequest request, InvoiceLifecycle lifecycle, InvoiceService service) =>
@@ -129,27 +130,6 @@ public static class InvoicesApi
         var invoice = InvoiceService.Find(state, invoiceId, BillingRepository.Truncate(service.Repository.Time.GetUtcNow()))
             ?? throw new BillingNotFoundException($"invoice \"{invoiceId}\" not found");
         return TypedResults.Ok(await service.AnswerAsync(state, invoice, expandLines, request.HttpContext.RequestAborted));
-    }
-
-    /// <summary>
-    /// Tollgate's own addition: the invoice as a printable HTML page (a gathering invoice as its preview). The page has
-    /// no scripts and only inline styles, which the policy header enforces.
-    /// </summary>
-    private static async Task<IResult> DocumentAsync(string invoiceId, HttpRequest request, InvoiceService service)
-    {
-        var state = service.Repository.Current;
-        var invoice = InvoiceService.Find(state, invoiceId, BillingRepository.Truncate(service.Repository.Time.GetUtcNow()))
-            ?? throw new BillingNotFoundException($"invoice \"{invoiceId}\" not found");
-        var answered = await service.AnswerAsync(state, invoice, expandLines: true, request.HttpContext.RequestAborted);
-        var headers = request.HttpContext.Response.Headers;
-        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
-        headers.XContentTypeOptions = "nosniff";
-        if (!answered.StatusDetails!.Immutable)
-        {
-            headers.CacheControl = "no-store";
-        }
-
-        return TypedResults.Content(InvoiceDocument.Render(answered), InvoiceDocument.ContentType);
     }
 
     private static async Task<Created<List<Invoice>>> InvoiceNowAsync(HttpRequest request, InvoiceLifecycle lifecycle, InvoiceService service)
