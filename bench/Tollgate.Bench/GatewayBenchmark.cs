@@ -29,8 +29,8 @@ internal sealed record GatewaySettings
 
     public TimeSpan StreamDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The paths to measure, in this order: direct, nginx, tollgate.</summary>
-    public string[] Paths { get; init; } = [GatewayTarget.Direct, GatewayTarget.Nginx, GatewayTarget.Tollgate];
+    /// <summary>The paths to measure, in this order: direct, nginx, yarp, tollgate.</summary>
+    public string[] Paths { get; init; } = [.. GatewayTarget.All];
 
     public string NginxBinary { get; init; } = NginxProxy.DefaultBinary;
 
@@ -45,8 +45,9 @@ internal sealed record GatewaySettings
 
 /// <summary>
 /// The gateway's added latency and throughput, side by side in one run: the same chat request to a fast local
-/// OpenAI-compatible upstream directly, through nginx (plain <c>proxy_pass</c>) and through Tollgate (the real
-/// server with key-auth, ai-proxy and the token meter on), at a fixed rate, at maximum throughput, and streamed.
+/// OpenAI-compatible upstream directly, through nginx (plain <c>proxy_pass</c>), through YARP (the plain .NET reverse
+/// proxy) and through Tollgate (the real server with key-auth, ai-proxy and the token meter on), at a fixed rate, at
+/// maximum throughput, and streamed.
 /// </summary>
 internal static class GatewayBenchmark
 {
@@ -87,7 +88,8 @@ internal static class GatewayBenchmark
         });
 
         FakeLlmUpstream? inProcess = null;
-        UpstreamProcess? child = null;
+        BenchChild? child = null;
+        BenchChild? yarp = null;
         NginxProxy? nginx = null;
         ServerProcess? server = null;
         var directory = measureTollgate ? Repository.NewDataDirectory("gateway") : null;
@@ -103,7 +105,7 @@ internal static class GatewayBenchmark
             }
             else
             {
-                child = await UpstreamProcess.StartAsync(cancellationToken);
+                child = await BenchChild.StartAsync("gateway-upstream", [], new Dictionary<string, string> { [SpinLimitVariable] = "0" }, cancellationToken);
                 upstreamPort = child.Port;
                 cpu.AddProcesses(Upstream, [child.Id]);
             }
@@ -134,6 +136,16 @@ internal static class GatewayBenchmark
                 nginxLine = $"nginx: {nginx.Version}, worker_processes {settings.NginxWorkers} ({nginx.ProcessIds.Count - 1} workers), upstream keepalive 64, proxy_http_version 1.1, Connection \"\", proxy_buffering off, access_log off; master pid {nginx.MasterId}";
             }
 
+            var yarpLine = "yarp: not measured (--paths)";
+            if (settings.Paths.Contains(GatewayTarget.Yarp))
+            {
+                Log("starting the YARP proxy ...");
+                yarp = await BenchChild.StartAsync("gateway-yarp", ["--upstream-port", upstreamPort.ToString(CultureInfo.InvariantCulture)], YarpProxy.Environment(settings.Server.Environment), cancellationToken);
+                cpu.AddProcesses(GatewayTarget.Yarp, [yarp.Id]);
+                targets.Add(new GatewayTarget(GatewayTarget.Yarp, new Uri($"http://127.0.0.1:{yarp.Port}/v1/chat/completions"), [bearer]));
+                yarpLine = $"yarp: Yarp.ReverseProxy {typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly.GetName().Version?.ToString(3)}, MapForwarder to the upstream and nothing else, in a child process of its own (`gateway-yarp`, server GC{(settings.Server.Environment.Count == 0 ? string.Empty : ", the server's environment too")}); pid {yarp.Id}";
+            }
+
             string tollgateLine = "tollgate: not measured (--paths)";
             if (measureTollgate)
             {
@@ -152,6 +164,7 @@ internal static class GatewayBenchmark
             Console.WriteLine($"upstream: minimal Kestrel server, precomputed answers ({FakeLlmUpstream.Completion.Length} bytes, usage {FakeLlmUpstream.PromptTokens} + {FakeLlmUpstream.CompletionTokens} tokens; streams of {FakeLlmUpstream.ContentChunks} content chunks), "
                 + (settings.UpstreamInProcess ? "inside the benchmark process (its CPU is in the driver's)" : $"in a child process of its own (`gateway-upstream`, {SpinLimitVariable}=0)"));
             Console.WriteLine(nginxLine);
+            Console.WriteLine(yarpLine);
             Console.WriteLine(tollgateLine);
             Console.WriteLine($"driver: HttpClient (SocketsHttpHandler, HTTP/1.1 keep-alive, thread-pool spin limit 0) in this process, on the same machine; the same request body on every path ({GatewayTarget.ChatBody.Length} bytes)");
             Console.WriteLine();
@@ -247,6 +260,11 @@ internal static class GatewayBenchmark
                 await nginx.DisposeAsync();
             }
 
+            if (yarp is not null)
+            {
+                await yarp.DisposeAsync();
+            }
+
             if (child is not null)
             {
                 await child.DisposeAsync();
@@ -289,22 +307,28 @@ internal static class GatewayBenchmark
 
         var direct = fixedRate.FirstOrDefault(r => r.Path == GatewayTarget.Direct);
         var nginx = fixedRate.FirstOrDefault(r => r.Path == GatewayTarget.Nginx);
+        var yarp = fixedRate.FirstOrDefault(r => r.Path == GatewayTarget.Yarp);
         var tollgate = fixedRate.FirstOrDefault(r => r.Path == GatewayTarget.Tollgate);
+        var proxies = fixedRate.Where(r => r.Path != GatewayTarget.Direct).ToList();
         var verdicts = new List<string>();
-        if (direct is not null && (nginx is not null || tollgate is not null))
+        if (direct is not null && proxies.Count > 0)
         {
             Console.WriteLine("## Added latency over calling the upstream directly (same run)");
             Console.WriteLine();
-            var added = new Table("percentile", "nginx added ms", "tollgate added ms", "tollgate ÷ nginx", "target (tollgate)");
+            double Added(LatencyResult? path, double p) => path is null ? double.NaN : path.P(p) - direct.P(p);
+            var added = new Table([
+                "percentile", .. proxies.Select(r => r.Path + " added ms"), "tollgate ÷ nginx", .. yarp is null ? Array.Empty<string>() : ["yarp ÷ nginx", "tollgate − yarp ms"], "target (tollgate)"]);
             foreach (var (p, target) in (ReadOnlySpan<(double, string)>)[(50, "≤ 1 ms, ≤ 2× nginx"), (90, string.Empty), (99, "≤ 3 ms, ≤ 2× nginx"), (99.9, string.Empty)])
             {
-                var n = nginx is null ? double.NaN : nginx.P(p) - direct.P(p);
-                var t = tollgate is null ? double.NaN : tollgate.P(p) - direct.P(p);
-                added.Add("p" + p.ToString(CultureInfo.InvariantCulture), Ms3(n), Ms3(t), Ratio(t, n), target);
+                var (n, y, t) = (Added(nginx, p), Added(yarp, p), Added(tollgate, p));
+                added.Add([
+                    "p" + p.ToString(CultureInfo.InvariantCulture), .. proxies.Select(r => Ms3(Added(r, p))), Ratio(t, n),
+                    .. yarp is null ? Array.Empty<string>() : [Ratio(y, n), Ms3(t - y)], target]);
             }
 
             Console.WriteLine(added);
-            Console.WriteLine("added = the path's percentile minus direct's percentile, both from the fixed-rate table above.");
+            Console.WriteLine("added = the path's percentile minus direct's percentile, both from the fixed-rate table above."
+                + (yarp is null ? string.Empty : " yarp is the floor of any Kestrel-and-HttpClient proxy; tollgate − yarp is what Tollgate's own work (key-auth, body rewrite, usage, metering) adds above it."));
             Console.WriteLine();
             if (tollgate is not null)
             {
@@ -317,6 +341,12 @@ internal static class GatewayBenchmark
                     var n50 = nginx.P(50) - direct.P(50);
                     var n99 = nginx.P(99) - direct.P(99);
                     verdicts.Add($"target: within {NginxRatioTarget:0}× of nginx's own overhead: p50 {Ratio(t50, n50)} ({RatioVerdict(t50, n50)}), p99 {Ratio(t99, n99)} ({RatioVerdict(t99, n99)})");
+                }
+
+                if (yarp is not null)
+                {
+                    var y50 = yarp.P(50) - direct.P(50);
+                    verdicts.Add($"context: the .NET floor (yarp) adds p50 {Ms3(y50)} ms{(nginx is null ? string.Empty : $", {Ratio(y50, nginx.P(50) - direct.P(50))} nginx's")}; tollgate adds {Ms3(t50 - y50)} ms above it");
                 }
             }
         }

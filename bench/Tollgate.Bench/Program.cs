@@ -110,12 +110,12 @@ var rate = new Option<int>("--rate") { Description = "Requests per second of the
 var gatewayConnections = new Option<int>("--connections") { Description = "Connections of the maximum-throughput (closed-loop) measurement.", DefaultValueFactory = _ => 64 };
 var throughputDuration = new Option<int>("--throughput-duration") { Description = "Seconds of the maximum-throughput window (after 3 s of warm-up).", DefaultValueFactory = _ => 15 };
 var streamDuration = new Option<int>("--stream-duration") { Description = "Seconds of the streaming window (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
-var paths = new Option<string>("--paths") { Description = "Comma-separated paths to measure: direct, nginx, tollgate (added latency needs direct).", DefaultValueFactory = _ => "direct,nginx,tollgate" };
+var paths = new Option<string>("--paths") { Description = "Comma-separated paths to measure: direct, nginx, yarp (the plain .NET reverse proxy), tollgate (added latency needs direct).", DefaultValueFactory = _ => string.Join(',', GatewayTarget.All) };
 var nginxBinary = new Option<string>("--nginx") { Description = "The nginx binary; when missing, the nginx column is skipped with a hint how to install it.", DefaultValueFactory = _ => NginxProxy.DefaultBinary };
 var nginxWorkers = new Option<string>("--nginx-workers") { Description = "nginx's worker_processes: a number or auto (one per core).", DefaultValueFactory = _ => "auto" };
 var serverEnv = new Option<string[]>("--server-env")
 {
-    Description = $"NAME=VALUE added to the server's environment, repeatable; e.g. {GatewayBenchmark.SpinLimitVariable}=0 (idle thread-pool workers sleep at once instead of spinning, as the driver and the upstream always run) or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1.",
+    Description = $"NAME=VALUE added to the server's environment (and the YARP proxy's, so the .NET floor runs alike), repeatable; e.g. {GatewayBenchmark.SpinLimitVariable}=0 (idle thread-pool workers sleep at once instead of spinning, as the driver and the upstream always run) or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1.",
     AllowMultipleArgumentsPerToken = false,
 };
 var upstreamInProcess = new Option<bool>("--upstream-in-process") { Description = "Run the fake upstream inside the benchmark process instead of a child process of its own." };
@@ -126,10 +126,10 @@ var gateway = new Command("gateway", "Gateway added latency and throughput: dire
 gateway.SetAction((result, cancellationToken) =>
 {
     var chosen = result.GetValue(paths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    var unknown = chosen.Where(p => p is not (GatewayTarget.Direct or GatewayTarget.Nginx or GatewayTarget.Tollgate)).ToList();
+    var unknown = chosen.Where(p => !GatewayTarget.All.Contains(p)).ToList();
     if (unknown.Count > 0 || chosen.Length == 0)
     {
-        Console.Error.WriteLine($"bench: --paths takes direct, nginx and tollgate, not: {string.Join(", ", unknown)}");
+        Console.Error.WriteLine($"bench: --paths takes {string.Join(", ", GatewayTarget.All)}, not: {string.Join(", ", unknown)}");
         return Task.FromResult(2);
     }
 
@@ -162,7 +162,7 @@ gateway.SetAction((result, cancellationToken) =>
         Connections = Math.Clamp(result.GetValue(gatewayConnections), 1, 1024),
         ThroughputDuration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(throughputDuration), 1, 120)),
         StreamDuration = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(streamDuration), 1, 120)),
-        Paths = [.. new[] { GatewayTarget.Direct, GatewayTarget.Nginx, GatewayTarget.Tollgate }.Where(chosen.Contains)],
+        Paths = [.. GatewayTarget.All.Where(chosen.Contains)],
         NginxBinary = result.GetValue(nginxBinary)!,
         NginxWorkers = workers,
         UpstreamInProcess = result.GetValue(upstreamInProcess),
@@ -175,6 +175,12 @@ var upstreamPort = new Option<int>("--port") { Description = "Port on 127.0.0.1 
 var gatewayUpstream = new Command("gateway-upstream", "The fake OpenAI-compatible upstream of `gateway`; stops when standard input closes.") { Hidden = true };
 gatewayUpstream.Options.Add(upstreamPort);
 gatewayUpstream.SetAction((result, cancellationToken) => FakeLlmUpstream.RunAsync(Math.Clamp(result.GetValue(upstreamPort), 0, 65535), cancellationToken));
+
+// The gateway benchmark's YARP proxy, started by `gateway` as a child process of its own.
+var yarpUpstreamPort = new Option<int>("--upstream-port") { Description = "Port of the upstream on 127.0.0.1.", Required = true };
+var gatewayYarp = new Command("gateway-yarp", "The plain .NET reverse proxy of `gateway` (YARP); prints `listening PORT`, stops when standard input closes.") { Hidden = true };
+gatewayYarp.Options.Add(yarpUpstreamPort);
+gatewayYarp.SetAction((result, cancellationToken) => YarpProxy.RunAsync(Math.Clamp(result.GetValue(yarpUpstreamPort), 1, 65535), cancellationToken));
 
 var billCustomers = new Option<int>("--customers") { Description = "Customers on the usage plan.", DefaultValueFactory = _ => 10_000 };
 var billEvents = new Option<int>("--events") { Description = "Usage events per customer over the month.", DefaultValueFactory = _ => 30 };
@@ -201,4 +207,5 @@ root.Subcommands.Add(gateway);
 root.Subcommands.Add(access);
 root.Subcommands.Add(billRun);
 root.Subcommands.Add(gatewayUpstream);
+root.Subcommands.Add(gatewayYarp);
 return await root.Parse(args).InvokeAsync();

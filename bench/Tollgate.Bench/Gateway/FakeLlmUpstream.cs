@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -66,22 +65,11 @@ internal sealed class FakeLlmUpstream : IAsyncDisposable
         return new FakeLlmUpstream(app, address.Port);
     }
 
-    /// <summary>
-    /// The hidden <c>gateway-upstream</c> command: runs the upstream in this process, prints <c>listening PORT</c> on
-    /// standard output, and stops when standard input closes (the benchmark that started it ended) or on SIGTERM.
-    /// </summary>
+    /// <summary>The hidden <c>gateway-upstream</c> command: the upstream in a child process of its own (<see cref="BenchChild"/>).</summary>
     public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
     {
         await using var upstream = await StartAsync(port, cancellationToken);
-        Console.Out.WriteLine($"listening {upstream.Port}");
-        Console.Out.Flush();
-        var stdinClosed = Task.Run(() =>
-        {
-            while (Console.In.ReadLine() is not null)
-            {
-            }
-        }, CancellationToken.None);
-        await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default));
+        await BenchChild.ServeAsync(upstream.Port, cancellationToken);
         return 0;
     }
 
@@ -167,74 +155,4 @@ internal sealed class FakeLlmUpstream : IAsyncDisposable
     }
 
     private static byte[] Event(string json) => Encoding.UTF8.GetBytes("data: " + json + "\n\n");
-}
-
-/// <summary>The upstream in a child process (this benchmark's own hidden <c>gateway-upstream</c> command), so its CPU is its own.</summary>
-internal sealed class UpstreamProcess : IAsyncDisposable
-{
-    private readonly Process _process;
-
-    private UpstreamProcess(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
-
-    public int Port { get; }
-
-    public int Id => _process.Id;
-
-    public static async Task<UpstreamProcess> StartAsync(CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment[GatewayBenchmark.SpinLimitVariable] = "0";
-        start.ArgumentList.Add(typeof(UpstreamProcess).Assembly.Location);
-        start.ArgumentList.Add("gateway-upstream");
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the upstream");
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine("upstream: " + e.Data);
-            }
-        };
-        process.BeginErrorReadLine();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-        if (line is null || !line.StartsWith("listening ", StringComparison.Ordinal))
-        {
-            process.Kill();
-            throw new InvalidOperationException($"the upstream did not start: {line ?? "no output"}");
-        }
-
-        return new UpstreamProcess(process, int.Parse(line["listening ".Length..], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            // Closing its standard input is the upstream's signal to stop.
-            _process.StandardInput.Close();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
-        }
-
-        _process.Dispose();
-    }
 }

@@ -5,12 +5,16 @@ using System.Text;
 
 namespace Tollgate.Bench.Gateway;
 
-/// <summary>One path to the upstream (direct, through nginx, through Tollgate): where the chat request goes and with which headers.</summary>
+/// <summary>One path to the upstream (direct, through nginx, YARP or Tollgate): where the chat request goes and with which headers.</summary>
 internal sealed record GatewayTarget(string Name, Uri Url, IReadOnlyList<KeyValuePair<string, string>> Headers)
 {
     public const string Direct = "direct";
     public const string Nginx = "nginx";
+    public const string Yarp = "yarp";
     public const string Tollgate = "tollgate";
+
+    /// <summary>Every path, in the order they are measured and reported.</summary>
+    public static IReadOnlyList<string> All { get; } = [Direct, Nginx, Yarp, Tollgate];
 
     /// <summary>The seed's chat request, the same on every path.</summary>
     public static byte[] ChatBody { get; } = Encoding.UTF8.GetBytes(
