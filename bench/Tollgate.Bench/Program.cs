@@ -119,7 +119,7 @@ var serverEnv = new Option<string[]>("--server-env")
     AllowMultipleArgumentsPerToken = false,
 };
 var upstreamInProcess = new Option<bool>("--upstream-in-process") { Description = "Run the fake upstream inside the benchmark process instead of a child process of its own." };
-var gateway = new Command("gateway", "Gateway added latency and throughput: direct to a fast local OpenAI-compatible upstream vs through nginx vs through Tollgate (key-auth + ai-proxy + metering), side by side.")
+var gateway = new Command("gateway", "Gateway added latency and throughput: direct to a fast local OpenAI-compatible upstream vs through nginx vs through YARP (the plain .NET reverse proxy) vs through Tollgate (key-auth + ai-proxy + metering), side by side.")
 {
     rate, warmup, duration, gatewayRounds, gatewayConnections, throughputDuration, streamDuration, paths, nginxBinary, nginxWorkers, upstreamInProcess, serverEnv, serverDll, noBuild, keepData, perfMap,
 };
