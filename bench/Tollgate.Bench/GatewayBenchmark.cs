@@ -316,19 +316,38 @@ internal static class GatewayBenchmark
             Console.WriteLine("## Added latency over calling the upstream directly (same run)");
             Console.WriteLine();
             double Added(LatencyResult? path, double p) => path is null ? double.NaN : path.P(p) - direct.P(p);
-            var added = new Table([
-                "percentile", .. proxies.Select(r => r.Path + " added ms"), "tollgate ÷ nginx", .. yarp is null ? Array.Empty<string>() : ["yarp ÷ nginx", "tollgate − yarp ms"], "target (tollgate)"]);
-            foreach (var (p, target) in (ReadOnlySpan<(double, string)>)[(50, "≤ 1 ms, ≤ 2× nginx"), (90, string.Empty), (99, "≤ 3 ms, ≤ 2× nginx"), (99.9, string.Empty)])
+
+            // The comparisons that the measured paths allow, each a column: (header, cell at a percentile).
+            var comparisons = new List<(string Header, Func<double, string> Cell)>();
+            if (tollgate is not null && nginx is not null)
             {
-                var (n, y, t) = (Added(nginx, p), Added(yarp, p), Added(tollgate, p));
-                added.Add([
-                    "p" + p.ToString(CultureInfo.InvariantCulture), .. proxies.Select(r => Ms3(Added(r, p))), Ratio(t, n),
-                    .. yarp is null ? Array.Empty<string>() : [Ratio(y, n), Ms3(t - y)], target]);
+                comparisons.Add(("tollgate ÷ nginx", p => Ratio(Added(tollgate, p), Added(nginx, p))));
+            }
+
+            if (yarp is not null && nginx is not null)
+            {
+                comparisons.Add(("yarp ÷ nginx", p => Ratio(Added(yarp, p), Added(nginx, p))));
+            }
+
+            if (tollgate is not null && yarp is not null)
+            {
+                comparisons.Add(("tollgate − yarp ms", p => Ms3(Added(tollgate, p) - Added(yarp, p))));
+            }
+
+            if (tollgate is not null)
+            {
+                comparisons.Add(("target (tollgate)", p => p switch { 50 => "≤ 1 ms, ≤ 2× nginx", 99 => "≤ 3 ms, ≤ 2× nginx", _ => string.Empty }));
+            }
+
+            var added = new Table(["percentile", .. proxies.Select(r => r.Path + " added ms"), .. comparisons.Select(c => c.Header)]);
+            foreach (var p in (ReadOnlySpan<double>)[50, 90, 99, 99.9])
+            {
+                added.Add(["p" + p.ToString(CultureInfo.InvariantCulture), .. proxies.Select(r => Ms3(Added(r, p))), .. comparisons.Select(c => c.Cell(p))]);
             }
 
             Console.WriteLine(added);
             Console.WriteLine("added = the path's percentile minus direct's percentile, both from the fixed-rate table above."
-                + (yarp is null ? string.Empty : " yarp is the floor of any Kestrel-and-HttpClient proxy; tollgate − yarp is what Tollgate's own work (key-auth, body rewrite, usage, metering) adds above it."));
+                + (yarp is null || tollgate is null ? string.Empty : " yarp is the floor of any Kestrel-and-HttpClient proxy; tollgate − yarp is what Tollgate's own work (key-auth, body rewrite, usage, metering) adds above it."));
             Console.WriteLine();
             if (tollgate is not null)
             {
