@@ -105,7 +105,7 @@ internal static class GatewayBenchmark
             }
             else
             {
-                child = await BenchChild.StartAsync("gateway-upstream", [], new Dictionary<string, string> { [SpinLimitVariable] = "0" }, cancellationToken);
+                child = await BenchChild.StartAsync(FakeLlmUpstream.Command, [], new Dictionary<string, string> { [SpinLimitVariable] = "0" }, cancellationToken);
                 upstreamPort = child.Port;
                 cpu.AddProcesses(Upstream, [child.Id]);
             }
@@ -140,7 +140,7 @@ internal static class GatewayBenchmark
             if (settings.Paths.Contains(GatewayTarget.Yarp))
             {
                 Log("starting the YARP proxy ...");
-                yarp = await BenchChild.StartAsync("gateway-yarp", ["--upstream-port", upstreamPort.ToString(CultureInfo.InvariantCulture)], YarpProxy.Environment(settings.Server.Environment), cancellationToken);
+                yarp = await BenchChild.StartAsync(YarpProxy.Command, ["--upstream-port", upstreamPort.ToString(CultureInfo.InvariantCulture)], YarpProxy.Environment(settings.Server.Environment), cancellationToken);
                 cpu.AddProcesses(GatewayTarget.Yarp, [yarp.Id]);
                 targets.Add(new GatewayTarget(GatewayTarget.Yarp, new Uri($"http://127.0.0.1:{yarp.Port}/v1/chat/completions"), [bearer]));
                 yarpLine = $"yarp: Yarp.ReverseProxy {typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly.GetName().Version?.ToString(3)}, MapForwarder to the upstream and nothing else, in a child process of its own (`gateway-yarp`, server GC{(settings.Server.Environment.Count == 0 ? string.Empty : ", the server's environment too")}); pid {yarp.Id}";
@@ -351,21 +351,21 @@ internal static class GatewayBenchmark
             Console.WriteLine();
             if (tollgate is not null)
             {
-                var t50 = tollgate.P(50) - direct.P(50);
-                var t99 = tollgate.P(99) - direct.P(99);
+                var t50 = Added(tollgate, 50);
+                var t99 = Added(tollgate, 99);
                 verdicts.Add($"target: gateway added latency p50 ≤ {AddedP50TargetMs:0} ms at {Stats.Count(settings.Rate)} req/s: {Ms3(t50)} ms, {AddedVerdict(t50, AddedP50TargetMs)}");
                 verdicts.Add($"target: gateway added latency p99 ≤ {AddedP99TargetMs:0} ms at {Stats.Count(settings.Rate)} req/s: {Ms3(t99)} ms, {AddedVerdict(t99, AddedP99TargetMs)}");
                 if (nginx is not null)
                 {
-                    var n50 = nginx.P(50) - direct.P(50);
-                    var n99 = nginx.P(99) - direct.P(99);
+                    var n50 = Added(nginx, 50);
+                    var n99 = Added(nginx, 99);
                     verdicts.Add($"target: within {NginxRatioTarget:0}× of nginx's own overhead: p50 {Ratio(t50, n50)} ({RatioVerdict(t50, n50)}), p99 {Ratio(t99, n99)} ({RatioVerdict(t99, n99)})");
                 }
 
                 if (yarp is not null)
                 {
-                    var y50 = yarp.P(50) - direct.P(50);
-                    verdicts.Add($"context: the .NET floor (yarp) adds p50 {Ms3(y50)} ms{(nginx is null ? string.Empty : $", {Ratio(y50, nginx.P(50) - direct.P(50))} nginx's")}; tollgate adds {Ms3(t50 - y50)} ms above it");
+                    var y50 = Added(yarp, 50);
+                    verdicts.Add($"context: the .NET floor (yarp) adds p50 {Ms3(y50)} ms{(nginx is null ? string.Empty : $", {Ratio(y50, Added(nginx, 50))} nginx's")}; tollgate adds {Ms3(t50 - y50)} ms above it");
                 }
             }
         }

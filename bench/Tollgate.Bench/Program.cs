@@ -172,13 +172,13 @@ gateway.SetAction((result, cancellationToken) =>
 
 // The gateway benchmark's fake upstream, started by `gateway` as a child process of its own.
 var upstreamPort = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: a free one, printed as `listening PORT`)." };
-var gatewayUpstream = new Command("gateway-upstream", "The fake OpenAI-compatible upstream of `gateway`; stops when standard input closes.") { Hidden = true };
+var gatewayUpstream = new Command(FakeLlmUpstream.Command, "The fake OpenAI-compatible upstream of `gateway`; stops when standard input closes.") { Hidden = true };
 gatewayUpstream.Options.Add(upstreamPort);
 gatewayUpstream.SetAction((result, cancellationToken) => FakeLlmUpstream.RunAsync(Math.Clamp(result.GetValue(upstreamPort), 0, 65535), cancellationToken));
 
 // The gateway benchmark's YARP proxy, started by `gateway` as a child process of its own.
 var yarpUpstreamPort = new Option<int>("--upstream-port") { Description = "Port of the upstream on 127.0.0.1.", Required = true };
-var gatewayYarp = new Command("gateway-yarp", "The plain .NET reverse proxy of `gateway` (YARP); prints `listening PORT`, stops when standard input closes.") { Hidden = true };
+var gatewayYarp = new Command(YarpProxy.Command, "The plain .NET reverse proxy of `gateway` (YARP); prints `listening PORT`, stops when standard input closes.") { Hidden = true };
 gatewayYarp.Options.Add(yarpUpstreamPort);
 gatewayYarp.SetAction((result, cancellationToken) => YarpProxy.RunAsync(Math.Clamp(result.GetValue(yarpUpstreamPort), 1, 65535), cancellationToken));
 

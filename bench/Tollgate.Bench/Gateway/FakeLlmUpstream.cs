@@ -16,6 +16,9 @@ namespace Tollgate.Bench.Gateway;
 /// </summary>
 internal sealed class FakeLlmUpstream : IAsyncDisposable
 {
+    /// <summary>The hidden command that runs the upstream in a child process of its own.</summary>
+    public const string Command = "gateway-upstream";
+
     public const int PromptTokens = 13;
     public const int CompletionTokens = 7;
     public const int TotalTokens = PromptTokens + CompletionTokens;

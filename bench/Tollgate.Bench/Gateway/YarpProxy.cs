@@ -13,6 +13,9 @@ namespace Tollgate.Bench.Gateway;
 /// </summary>
 internal static class YarpProxy
 {
+    /// <summary>The hidden command that runs the proxy in a child process of its own.</summary>
+    public const string Command = "gateway-yarp";
+
     /// <summary>
     /// The child's environment: server GC, as Tollgate has (the Web SDK's default) and this benchmark's own process has
     /// not, plus the server's runtime settings (<c>--server-env</c>), so the floor runs like for like.
