@@ -13,17 +13,35 @@ public sealed record BillRunResult(int Customers, int Drafts, int Skipped);
 /// One pass of the biller: every customer whose next line is due gets its drafts (in batches of
 /// <see cref="BatchSize"/> customers per change), then every invoice whose next move is due moves (issue, pay,
 /// overdue). Safe to run on every node at once and to stop anywhere: each draft is stored only if its lines are still
-/// unbilled, each move only from the step it starts at.
+/// unbilled, each move only from the step it starts at. On one node, runs take turns (the timer's and any caller's): a run
+/// that started on an older clock reading finishes before the next one reads what is due, so they never plan the same
+/// lines against each other.
 /// Once a day it also sweeps customers whose subscription ended within the late-usage window: they have no next
 /// invoice for late events to ride on, so a late event for their last periods gets an invoice of its own.
 /// </summary>
-public sealed partial class BillRun(BillingRepository repository, InvoiceCollector collector, InvoiceLifecycle lifecycle, ILogger<BillRun> logger)
+public sealed partial class BillRun(BillingRepository repository, InvoiceCollector collector, InvoiceLifecycle lifecycle, ILogger<BillRun> logger) : IDisposable
 {
     public const int BatchSize = 200;
 
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private DateOnly? _sweptOn;
 
     public async Task<BillRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunAloneAsync(cancellationToken);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    public void Dispose() => _turn.Dispose();
+
+    private async Task<BillRunResult> RunAloneAsync(CancellationToken cancellationToken)
     {
         var now = BillingRepository.Truncate(repository.Time.GetUtcNow());
         var state = repository.Current;
