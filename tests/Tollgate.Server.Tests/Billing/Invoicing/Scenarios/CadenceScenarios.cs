@@ -170,6 +170,13 @@ public abstract class CadenceScenarios(TestStore store)
         var customer = await CustomerAsync(server, "acme");
         await SubscribeAsync(server, "acme", "monthly");
 
+        // Jan 31 01:00: the first period's fee, Jan 31 → Feb 29.
+        clock.SetUtcNow(jan31 + Hour);
+        await BillAsync(server);
+        var first = await NumberedAsync(server, customer, "INV-000001");
+        Assert.Equal(["Platform fee"], Names(first));
+        Assert.Equal((jan31, feb29), (PeriodFrom(Line(first, "Platform fee")), PeriodTo(Line(first, "Platform fee"))));
+
         // Feb 28 belongs to the first period, Feb 29 to the second.
         clock.SetUtcNow(feb29.AddMinutes(30));
         await UseAsync(server, "acme", 100, feb29.AddHours(-12));
