@@ -259,7 +259,7 @@ public sealed class FakeLlmUpstreamTests : IAsyncLifetime
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
 
         var first = await reader.ReadLineAsync(timeout.Token);
         Assert.StartsWith("data: {", first, StringComparison.Ordinal);
@@ -293,10 +293,11 @@ public sealed class FakeLlmUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task WaitForRequestAsync_sees_a_request_before_a_slow_upstream_answers()
     {
-        _upstream.Behaviour = new UpstreamBehaviour { DelayBeforeResponse = TimeSpan.FromMilliseconds(300) };
+        // The answer waits 2 s, far longer than a loaded machine takes to wake the waiter.
+        _upstream.Behaviour = new UpstreamBehaviour { DelayBeforeResponse = TimeSpan.FromSeconds(2) };
         var pending = PostAsync("v1/completions", """{"model":"gpt-3.5-turbo-instruct","prompt":"Once upon a time"}""");
 
-        var recorded = await _upstream.WaitForRequestAsync(1, TimeSpan.FromSeconds(1));
+        var recorded = await _upstream.WaitForRequestAsync(1, TimeSpan.FromSeconds(10));
         Assert.False(pending.IsCompleted);
         Assert.Equal("/v1/completions", recorded.PathAndQuery);
         await Assert.ThrowsAsync<TimeoutException>(() => _upstream.WaitForRequestAsync(2, TimeSpan.FromMilliseconds(50)));
