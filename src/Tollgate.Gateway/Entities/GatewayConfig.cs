@@ -37,6 +37,23 @@ public sealed record GatewayConfig
 
     public Plugin? FindPlugin(string id) => Guid.TryParse(id, out var guid) ? Plugins.FirstOrDefault(p => p.Id == guid) : null;
 
+    /// <summary>
+    /// Every list in creation order, ids breaking ties, as Kong lists them: the order every node loads the config in,
+    /// so route ties, plugin lookups and admin pages agree between the node that made a change and the others.
+    /// </summary>
+    public GatewayConfig InCreationOrder() => this with
+    {
+        Services = InCreationOrder(Services),
+        Routes = InCreationOrder(Routes),
+        Consumers = InCreationOrder(Consumers),
+        KeyAuthCredentials = InCreationOrder(KeyAuthCredentials),
+        ConsumerGroups = InCreationOrder(ConsumerGroups),
+        Plugins = InCreationOrder(Plugins),
+    };
+
+    private static ImmutableArray<T> InCreationOrder<T>(ImmutableArray<T> items)
+        where T : IGatewayEntity => [.. items.OrderBy(i => i.CreatedAt).ThenBy(i => i.Id)];
+
     private static T? Find<T>(ImmutableArray<T> items, string idOrName, Func<T, Guid> id, Func<T, string?> name)
         where T : class
     {

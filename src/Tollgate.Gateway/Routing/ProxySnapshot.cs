@@ -102,9 +102,12 @@ internal sealed class ProxySnapshot
         return provider;
     }
 
-    // A plugin on the route wins over one on the service, which wins over a global one (Kong's precedence).
+    // Kong's precedence: a plugin on the route and its service wins over one on the route alone, which wins over one on
+    // the service, which wins over a global one.
     private static Plugin? Resolve(List<Plugin> plugins, string name, Route route, Service? service)
     {
+        Plugin? onRouteAndService = null;
+        Plugin? onRoute = null;
         Plugin? onService = null;
         Plugin? global = null;
         foreach (var plugin in plugins)
@@ -114,21 +117,27 @@ internal sealed class ProxySnapshot
                 continue;
             }
 
-            if (plugin.Route?.Id == route.Id && (plugin.Service is null || plugin.Service.Id == service?.Id))
+            if (plugin.Route?.Id == route.Id)
             {
-                return plugin;
+                if (plugin.Service is null)
+                {
+                    onRoute ??= plugin;
+                }
+                else if (service is not null && plugin.Service.Id == service.Id)
+                {
+                    onRouteAndService ??= plugin;
+                }
             }
-
-            if (plugin.Route is null && service is not null && plugin.Service?.Id == service.Id)
+            else if (plugin.Route is null && service is not null && plugin.Service?.Id == service.Id)
             {
-                onService = plugin;
+                onService ??= plugin;
             }
             else if (plugin.Route is null && plugin.Service is null)
             {
-                global = plugin;
+                global ??= plugin;
             }
         }
 
-        return onService ?? global;
+        return onRouteAndService ?? onRoute ?? onService ?? global;
     }
 }

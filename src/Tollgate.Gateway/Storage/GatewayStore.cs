@@ -97,7 +97,7 @@ internal abstract class GatewayStore
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return next with { Version = version + 1 };
+        return next.InCreationOrder() with { Version = version + 1 };
     }
 
     private static async Task<GatewayConfig> ReadEntitiesAsync(DbConnection connection, DbTransaction transaction, long version, CancellationToken cancellationToken)
@@ -127,17 +127,16 @@ internal abstract class GatewayStore
             }
         }
 
-        // Kong lists in creation order; ids break ties so every node sees the same order.
         return new GatewayConfig
         {
-            Services = [.. services.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id)],
-            Routes = [.. routes.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)],
-            Consumers = [.. consumers.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id)],
-            KeyAuthCredentials = [.. credentials.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id)],
-            ConsumerGroups = [.. groups.OrderBy(g => g.CreatedAt).ThenBy(g => g.Id)],
-            Plugins = [.. plugins.OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)],
+            Services = services.ToImmutable(),
+            Routes = routes.ToImmutable(),
+            Consumers = consumers.ToImmutable(),
+            KeyAuthCredentials = credentials.ToImmutable(),
+            ConsumerGroups = groups.ToImmutable(),
+            Plugins = plugins.ToImmutable(),
             Version = version,
-        };
+        }.InCreationOrder();
     }
 
     private static async Task<int> WriteDiffAsync<T>(

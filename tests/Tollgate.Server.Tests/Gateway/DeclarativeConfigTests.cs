@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tollgate.Gateway.Routing;
+using Tollgate.Gateway.Storage;
 using Tollgate.Server.Hosting;
 using Tollgate.Server.Tests.Infrastructure;
 using Tollgate.Server.Tests.Infrastructure.FakeLlm;
@@ -60,6 +63,27 @@ public abstract class DeclarativeConfigTests(TestStore store)
         using var response = await proxy.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"Bearer {token.Value}", llm.Requests.Single().Header("authorization"));
+    }
+
+    [Fact]
+    public async Task The_node_that_applies_a_file_orders_it_as_every_node_that_loads_it()
+    {
+        await using var server = await store.StartAsync();
+
+        // Six routes on one path from one file: created in the same second, they tie on Kong's rules, and the order
+        // of the config decides which one serves /tie. The applying node must hold the order every other node loads.
+        var routes = string.Concat("fedcba".Select(name => $"\n          - name: {name}\n            paths: [/tie]"));
+        using (var applied = await server.PostJsonAsync("/config", $"_format_version: \"3.0\"\nservices:\n  - name: tied\n    url: http://127.0.0.1:9/\n    routes:{routes}\n", "application/yaml"))
+        {
+            Assert.True(applied.StatusCode == HttpStatusCode.Created, await applied.Content.ReadAsStringAsync(Ct));
+        }
+
+        var loaded = await server.App.Services.GetRequiredService<GatewayStore>().LoadAsync(Ct);
+        var held = server.App.Services.GetRequiredService<GatewayConfigService>().Current;
+        Assert.Equal(6, loaded.Routes.Length);
+        Assert.Equal(loaded.Routes.Select(r => r.Id), held.Routes.Select(r => r.Id));
+        using var listed = JsonDocument.Parse(await server.GetStringAsync("/routes"));
+        Assert.Equal(loaded.Routes.Select(r => r.Name), listed.RootElement.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
     }
 
     [Fact]

@@ -49,6 +49,7 @@ public sealed partial class BillRun(BillingRepository repository, InvoiceCollect
         var sweep = _sweptOn != today;
         var due = state.All(Customer.Kind)
             .Where(c => !c.IsDeleted && ((InvoiceCollector.NextCollection(state, c, now) is { } at && at <= now) || (sweep && EndedRecently(state, c, now))))
+            .OrderBy(c => c.Id, StringComparer.Ordinal)
             .ToList();
         var drafts = 0;
         var skipped = 0;

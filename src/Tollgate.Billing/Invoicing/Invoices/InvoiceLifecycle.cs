@@ -57,8 +57,14 @@ public sealed partial class InvoiceLifecycle(
             var candidates = ids is null
                 ? state.All(Invoice.Kind).Where(i => !i.IsDeleted && i.Status is not InvoiceStatus.Gathering)
                 : ids.Select(id => state.Find(Invoice.Kind, id)).OfType<Invoice>();
-            // Oldest first: invoices issued in the same change take their numbers in the order they were drafted.
-            var pending = candidates.Where(i => NeedsMove(i, now)).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id, StringComparer.Ordinal).ToList();
+            // Oldest first: invoices issued in the same change take their numbers in the order they were drafted, and
+            // drafts made in the same change (a bill run's batch) by customer, then currency.
+            var pending = candidates.Where(i => NeedsMove(i, now))
+                .OrderBy(i => i.CreatedAt)
+                .ThenBy(i => i.CustomerId, StringComparer.Ordinal)
+                .ThenBy(i => i.Currency, StringComparer.Ordinal)
+                .ThenBy(i => i.Id, StringComparer.Ordinal)
+                .ToList();
             if (pending.Count == 0)
             {
                 return;
