@@ -24,7 +24,7 @@ public sealed class GatewayMultiNodeTests
         await ProxyTests.Admin(a, "/consumers", """{"username":"kong-air"}""");
         await ProxyTests.Admin(a, "/consumers/kong-air/key-auth", """{"key":"air-key"}""");
         // Only node b's refresher (a poll every 250 ms) can bring the change: a fraction of a second on an idle
-        // machine, printed below. The bound gives a loaded test machine a dozen polls; it is not a latency measurement.
+        // machine, printed below. The bound gives a loaded test machine twenty polls; it is not a latency measurement.
         var changed = Stopwatch.StartNew();
 
         HttpStatusCode status;
@@ -39,11 +39,11 @@ public sealed class GatewayMultiNodeTests
                 await Task.Delay(20, Ct);
             }
         }
-        while (status != HttpStatusCode.OK && changed.Elapsed < TimeSpan.FromSeconds(10));
+        while (status != HttpStatusCode.OK && changed.Elapsed < TimeSpan.FromSeconds(15));
 
         Assert.Equal(HttpStatusCode.OK, status);
         TestContext.Current.TestOutputHelper?.WriteLine($"node b served the change after {changed.ElapsedMilliseconds} ms");
-        Assert.True(changed.Elapsed < TimeSpan.FromSeconds(3), $"node b served the change after {changed.ElapsedMilliseconds} ms");
+        Assert.True(changed.Elapsed < TimeSpan.FromSeconds(5), $"node b served the change after {changed.ElapsedMilliseconds} ms");
 
         // A change on b is seen by a, and both hold the same version.
         using var delete = await b.Admin.DeleteAsync("/routes/api", Ct);
@@ -56,7 +56,7 @@ public sealed class GatewayMultiNodeTests
             status = response.StatusCode;
             await Task.Delay(20, Ct);
         }
-        while (status != HttpStatusCode.NotFound && deleted.Elapsed < TimeSpan.FromSeconds(10));
+        while (status != HttpStatusCode.NotFound && deleted.Elapsed < TimeSpan.FromSeconds(15));
 
         Assert.Equal(HttpStatusCode.NotFound, status);
     }

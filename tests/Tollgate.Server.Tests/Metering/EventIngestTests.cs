@@ -242,12 +242,12 @@ public abstract class EventIngestTests(TestStore store)
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 200 && !condition(); i++)
+        for (var i = 0; i < 1200 && !condition(); i++)
         {
             await Task.Delay(25, Ct);
         }
 
-        Assert.True(condition(), "condition not reached within 5 s");
+        Assert.True(condition(), "condition not reached within 30 s");
     }
 }
 

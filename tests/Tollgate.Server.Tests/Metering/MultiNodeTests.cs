@@ -39,18 +39,18 @@ public sealed class MultiNodeTests
 
         // A meter created on one node is served by the other without a restart. Node b writes nothing, so only its
         // refresher (a poll every 250 ms) can bring the meter: a fraction of a second on an idle machine, printed
-        // below. The bound gives a loaded test machine a dozen polls; it is not a latency measurement.
+        // below. The bound gives a loaded test machine twenty polls; it is not a latency measurement.
         await CreateMeterAsync(a, TokensMeter);
         var clock = Stopwatch.StartNew();
         while ((await b.GetAsync("/api/v1/meters/tokens_total")).StatusCode != HttpStatusCode.OK)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "node b never saw the meter created on node a");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "node b never saw the meter created on node a");
             await Task.Delay(20, Ct);
         }
 
         var seen = clock.Elapsed;
         TestContext.Current.TestOutputHelper?.WriteLine($"meter created on a was served by b after {seen.TotalMilliseconds:0} ms");
-        Assert.True(seen < TimeSpan.FromSeconds(3), $"node b took {seen.TotalMilliseconds:0} ms to see the new meter");
+        Assert.True(seen < TimeSpan.FromSeconds(5), $"node b took {seen.TotalMilliseconds:0} ms to see the new meter");
 
         // Both nodes ingest at once; every batch also repeats ten events the other node is sending.
         var sends = new List<Task<HttpResponseMessage>>();
@@ -82,7 +82,7 @@ public sealed class MultiNodeTests
         var events = (20 * 2 * 40) + (20 * 10);
         for (var attempt = 0; await TryTotalAsync(a.Admin, "calls", range) != events; attempt++)
         {
-            Assert.True(attempt < 250, "the rebuild of the new meter did not finish");
+            Assert.True(attempt < 1500, "the rebuild of the new meter did not finish");
             await Task.Delay(20, Ct);
         }
 

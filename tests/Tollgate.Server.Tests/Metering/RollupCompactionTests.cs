@@ -32,7 +32,7 @@ public abstract class RollupCompactionTests(TestStore store)
     private static async Task<RollupCoverage> CoverageWhenAsync(TollgateServer server, Func<RollupCoverage, bool> reached)
     {
         var store = server.App.Services.GetRequiredService<IMeteringStore>();
-        for (var attempt = 0; attempt < 200; attempt++)
+        for (var attempt = 0; attempt < 1200; attempt++)
         {
             var coverage = await store.ReadCoverageAsync(Ct);
             if (reached(coverage))
@@ -156,7 +156,7 @@ public abstract class RollupCompactionTests(TestStore store)
         var catalog = server.App.Services.GetRequiredService<Tollgate.Metering.Meters.MeterCatalog>();
         for (var attempt = 0; catalog.Current.Find("tokens_total")?.Meter.Ready != true; attempt++)
         {
-            Assert.True(attempt < 200, "the rebuild did not finish");
+            Assert.True(attempt < 1200, "the rebuild did not finish");
             await Task.Delay(25, Ct);
         }
 
