@@ -13,9 +13,9 @@ public sealed record BillRunResult(int Customers, int Drafts, int Skipped);
 /// One pass of the biller: every customer whose next line is due gets its drafts (in batches of
 /// <see cref="BatchSize"/> customers per change), then every invoice whose next move is due moves (issue, pay,
 /// overdue). Safe to run on every node at once and to stop anywhere: each draft is stored only if its lines are still
-/// unbilled, each move only from the step it starts at. On one node, runs take turns (the timer's and any caller's): a run
-/// that started on an older clock reading finishes before the next one reads what is due, so they never plan the same
-/// lines against each other.
+/// unbilled, each move only from the step it starts at. On one node, runs take turns (the timer's and any caller's):
+/// a run that started on an older clock reading finishes before the next one reads what is due, so they never plan
+/// the same lines against each other.
 /// Once a day it also sweeps customers whose subscription ended within the late-usage window: they have no next
 /// invoice for late events to ride on, so a late event for their last periods gets an invoice of its own.
 /// </summary>
