@@ -132,7 +132,8 @@ public abstract class EventIngestTests(TestStore store)
     public async Task A_rebuild_advances_between_commits_while_ingest_keeps_the_queue_full()
     {
         // One event per commit and ten per rebuild step: the 200 events stored before the meter existed take
-        // about 25 steps to count, and 60 ingest requests are already queued behind the meter's creation.
+        // about 25 steps to count, and 200 ingest requests are already queued behind the meter's creation: enough
+        // that, when the 45th is answered, a loaded machine has not yet committed the 155 behind it.
         await using var server = await store.StartAsync(ingest: new IngestOptions { MaxEventsPerCommit = 1, RebuildChunk = 10 });
         await IngestAsync(server, Batch(Enumerable.Range(0, 200).Select(i => Event($"old-{i}", "acme", "2024-01-01T10:00:00Z", Tokens(1)))));
         var writer = server.App.Services.GetRequiredService<MeteringWriter>();
@@ -145,7 +146,7 @@ public abstract class EventIngestTests(TestStore store)
         {
             created = CreateMeterAsync(server, TokensMeter);
             await WaitUntilAsync(() => ingestor.Queued == 1);
-            for (var i = 0; i < 60; i++)
+            for (var i = 0; i < 200; i++)
             {
                 live.Add(server.PostJsonAsync("/api/v1/events", Batch([Event($"live-{i}", "acme", "2024-01-01T10:00:00Z", Tokens(1))]), "application/cloudevents-batch+json"));
                 await WaitUntilAsync(() => ingestor.Queued == i + 2);
@@ -155,7 +156,7 @@ public abstract class EventIngestTests(TestStore store)
         await created;
         using (await live[44])
         {
-            // Had the rebuild waited for an idle queue, 15 requests would still be ahead of it here.
+            // Had the rebuild waited for an idle queue, 155 requests would still be ahead of it here.
             Assert.True(catalog.Current.Find("tokens_total")?.Meter.Ready, "the rebuild must finish between commits, not wait for an idle queue");
             Assert.True(ingestor.Queued > 0, "the queue must not have drained yet for this test to mean anything");
         }
@@ -166,7 +167,7 @@ public abstract class EventIngestTests(TestStore store)
             response.Dispose();
         }
 
-        Assert.Equal(260m, await TotalAsync(server));
+        Assert.Equal(400m, await TotalAsync(server));
     }
 
     [Fact]
